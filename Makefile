@@ -1,0 +1,39 @@
+# The README's two commands: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 5000
+EMULATOR_PORT ?= 8081
+
+.PHONY: run test install services lint format clean
+
+$(STAMP): pyproject.toml
+	@scripts/bootstrap.sh "$(PYTHON)" "$(VENV)"
+	@touch $@
+
+install: $(STAMP)
+
+## make run: the portal on http://localhost:$(PORT) with the Google emulator, a worker and the scheduler (SQLite)
+run: install
+	@scripts/services.sh redis
+	@mkdir -p instance
+	@PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) scripts/run.sh
+
+## make test: the whole suite against PostgreSQL and SQLite, with Redis, plus lint
+test: install
+	@scripts/services.sh redis postgresql
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 --db postgresql
+	$(BIN)/python -m pytest -n 2 --db sqlite -m "not browser" --ignore=tests/emulator
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache .ruff_cache

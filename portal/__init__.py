@@ -1,0 +1,95 @@
+"""The Coordinoter business portal: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the portal: configuration, extensions, blueprints, CLI and error pages."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    configure(app, config)
+    init_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_error_pages(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict | None) -> None:
+    """Load configuration from the environment, then apply explicit overrides (tests)."""
+    from portal.config import load_config
+
+    env = None
+    if overrides and overrides.get("TESTING"):
+        # Tests must not need production secrets in the environment.
+        import os
+
+        env = {**os.environ, "COORDINOTER_ENV": "test"}
+    app.config.update(load_config(env, app.instance_path))
+    app.config.update(overrides or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from portal import models  # noqa: F401  (models must be imported before Migrate sees them)
+    from portal.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+
+    from portal.auth.access import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach each feature's routes."""
+    from portal.auth.routes import bp as auth_bp
+    from portal.calendar.routes import bp as calendar_bp
+    from portal.core.routes import bp as core_bp
+    from portal.google.routes import bp as google_bp
+    from portal.integrations.routes import bp as integrations_bp
+    from portal.participants.routes import bp as participants_bp
+
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        calendar_bp,
+        participants_bp,
+        integrations_bp,
+        google_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def register_cli(app: Flask) -> None:
+    """Add the project's flask commands (worker, scheduler, google …)."""
+    from portal.cli import register
+
+    register(app)
+
+
+def register_error_pages(app: Flask) -> None:
+    """Render errors as pages (or fragments) instead of stack traces."""
+    from portal.core.errors import register
+
+    register(app)

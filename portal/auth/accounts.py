@@ -1,0 +1,50 @@
+"""Creating businesses and coordinators, and checking passwords."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+from portal.models import Business, User
+
+# A real hash to compare against when the email is unknown, so timing does not reveal accounts.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def normalise_email(email: str) -> str:
+    """Lower-case and trim an email address for storage and lookup."""
+    return email.strip().lower()
+
+
+def email_taken(email: str) -> bool:
+    """Whether a coordinator already uses this email."""
+    stmt = select(func.count()).select_from(User).where(User.email == normalise_email(email))
+    return db.session.scalar(stmt) > 0
+
+
+def create_business_with_admin(
+    business_name: str, name: str, email: str, password: str, time_zone: str
+) -> User:
+    """Create a Business and its first coordinator (an admin); flushes, does not commit."""
+    business = Business(name=business_name.strip())
+    user = User(
+        business=business,
+        name=name.strip(),
+        email=normalise_email(email),
+        password_hash=generate_password_hash(password),
+        time_zone=time_zone,
+        is_admin=True,
+    )
+    db.session.add_all([business, user])
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose email and password match, else None."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None

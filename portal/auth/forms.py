@@ -1,0 +1,31 @@
+"""Sign-up and log-in forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from portal.core.timezones import AUSTRALIAN_ZONES, DEFAULT_ZONE
+
+
+class SignupForm(FlaskForm):
+    """A new business and its first coordinator."""
+
+    business_name = StringField("Business name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField(
+        "Confirm password", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
+    )
+    time_zone = SelectField("Time zone", choices=AUSTRALIAN_ZONES, default=DEFAULT_ZONE)
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])

@@ -1,0 +1,28 @@
+"""The project's flask commands: the RQ worker and operator tools."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+
+def register(app: Flask) -> None:
+    """Attach every command to the app's CLI."""
+    app.cli.add_command(worker)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.option("--with-scheduler", is_flag=True, help="Also run RQ's scheduler for delayed retries.")
+def worker(burst: bool, with_scheduler: bool) -> None:
+    """Run an RQ worker inside this app's context (one process; scale by adding processes)."""
+    from rq import SimpleWorker
+
+    from portal.core.queue import get_queue, redis_connection
+
+    # SimpleWorker runs jobs in this process, inside the app context the flask CLI pushed;
+    # a forking worker would share the parent's database connections with its children.
+    queue = get_queue()
+    worker = SimpleWorker([queue], connection=redis_connection())
+    current_app.logger.info("worker listening on %s", queue.name)
+    worker.work(burst=burst, with_scheduler=with_scheduler)

@@ -1,0 +1,83 @@
+"""Configuration read from the environment (twelve-factor), once, inside create_app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+GOOGLE_DEFAULTS = {
+    "GOOGLE_AUTH_URI": "https://accounts.google.com/o/oauth2/v2/auth",
+    "GOOGLE_TOKEN_URI": "https://oauth2.googleapis.com/token",
+    "GOOGLE_REVOKE_URI": "https://oauth2.googleapis.com/revoke",
+    "GOOGLE_USERINFO_URI": "https://openidconnect.googleapis.com/v1/userinfo",
+    "GOOGLE_CALENDAR_API_URI": "https://www.googleapis.com/calendar/v3",
+    "GOOGLE_BATCH_URI": "https://www.googleapis.com/batch/calendar/v3",
+}
+
+# Paths Google serves each endpoint at; the emulator serves the same paths on one origin.
+GOOGLE_PATHS = {
+    "GOOGLE_AUTH_URI": "/o/oauth2/v2/auth",
+    "GOOGLE_TOKEN_URI": "/token",
+    "GOOGLE_REVOKE_URI": "/revoke",
+    "GOOGLE_USERINFO_URI": "/v1/userinfo",
+    "GOOGLE_CALENDAR_API_URI": "/calendar/v3",
+    "GOOGLE_BATCH_URI": "/batch/calendar/v3",
+}
+
+# Only dev and test may run without real secrets; these are never used in production.
+DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_TOKEN_KEY = "ZGV2LW9ubHktdG9rZW4ta2V5LW5vdC1zZWNyZXQtMDA="
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment lacks a setting production needs."""
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """Return an SQLAlchemy URL, rewriting Heroku's postgres:// and defaulting to SQLite."""
+    if not raw:
+        return "sqlite:///" + str(Path(instance_path) / "coordinoter.sqlite3")
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://") :]
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
+    return raw
+
+
+def google_endpoints(env: Mapping[str, str]) -> dict[str, str]:
+    """Return Google's endpoint URLs, all pointed at one origin when GOOGLE_EMULATOR_URL is set."""
+    emulator = env.get("GOOGLE_EMULATOR_URL", "").rstrip("/")
+    if emulator:
+        return {key: emulator + path for key, path in GOOGLE_PATHS.items()}
+    return {key: env.get(key) or default for key, default in GOOGLE_DEFAULTS.items()}
+
+
+def load_config(env: Mapping[str, str] | None = None, instance_path: str = "instance") -> dict:
+    """Build the Flask configuration mapping from environment variables."""
+    env = os.environ if env is None else env
+    mode = env.get("COORDINOTER_ENV", env.get("FLASK_ENV", "production"))
+    relaxed = mode in ("development", "test")
+    config: dict[str, Any] = {
+        "ENV_NAME": mode,
+        "SECRET_KEY": env.get("SECRET_KEY") or (DEV_SECRET_KEY if relaxed else None),
+        "TOKEN_ENCRYPTION_KEY": env.get("TOKEN_ENCRYPTION_KEY") or (DEV_TOKEN_KEY if relaxed else None),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "REDIS_URL": env.get("REDIS_URL", "redis://localhost:6379/0"),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/"),
+        "GOOGLE_CLIENT_ID": env.get("GOOGLE_CLIENT_ID") or None,
+        "GOOGLE_CLIENT_SECRET": env.get("GOOGLE_CLIENT_SECRET") or None,
+        "GOOGLE_EMULATOR_URL": env.get("GOOGLE_EMULATOR_URL") or None,
+        "RQ_QUEUE": env.get("RQ_QUEUE", "coordinoter"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("PUBLIC_BASE_URL", "").startswith("https://"),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    config.update(google_endpoints(env))
+    missing = [key for key in ("SECRET_KEY", "TOKEN_ENCRYPTION_KEY") if not config[key]]
+    if missing:
+        raise ConfigError(f"Set {', '.join(missing)} in the environment (required in production).")
+    return config

@@ -1,0 +1,36 @@
+"""Routes every page shares: the front door, health, and the help panel."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+from portal.core.health import check_database, check_redis
+from portal.core.htmx import render
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def index():
+    """Send coordinators to their calendar and visitors to the login page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("calendar.week"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database and Redis answer, 503 naming what is down."""
+    problems = [p for p in (check_database(), check_redis()) if p]
+    if problems:
+        return jsonify(status="unavailable", down=problems), 503
+    return jsonify(status="ok", database="ok", redis="ok"), 200
+
+
+@bp.get("/help")
+def help_panel():
+    """The help panel: troubleshooting the Google Calendar connection (empty when closed)."""
+    if request.args.get("close"):
+        return ""
+    return render("help/page.html", "help/_panel.html")

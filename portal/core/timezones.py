@@ -1,0 +1,43 @@
+"""IANA time zones: validation and the Australian zones a coordinator picks from."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+AUSTRALIAN_ZONES = [
+    ("Australia/Sydney", "Sydney, Canberra (NSW, ACT)"),
+    ("Australia/Melbourne", "Melbourne (VIC)"),
+    ("Australia/Hobart", "Hobart (TAS)"),
+    ("Australia/Brisbane", "Brisbane (QLD, no daylight saving)"),
+    ("Australia/Lindeman", "Whitsundays (QLD)"),
+    ("Australia/Adelaide", "Adelaide (SA)"),
+    ("Australia/Broken_Hill", "Broken Hill (NSW, on SA time)"),
+    ("Australia/Darwin", "Darwin (NT, no daylight saving)"),
+    ("Australia/Perth", "Perth (WA, no daylight saving)"),
+    ("Australia/Eucla", "Eucla (WA)"),
+    ("Australia/Lord_Howe", "Lord Howe Island"),
+]
+
+DEFAULT_ZONE = "Australia/Sydney"
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_valid_zone(name: str | None) -> bool:
+    """Whether name is an IANA zone this machine knows."""
+    if not name or name not in _known():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for a validated IANA name."""
+    return ZoneInfo(name)

@@ -1,0 +1,28 @@
+"""Helpers every RQ job uses: a clean database session per job."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from portal.extensions import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def job(fn: Callable[P, R]) -> Callable[P, R]:
+    """Mark a job function: it runs in the worker's app context and leaves no session behind."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+
+    return run

@@ -1,0 +1,34 @@
+"""The data model, one module per aggregate."""
+
+from portal.models.accounts import Business, User
+from portal.models.events import EVENT_STATUSES, EVENT_TYPES, Event
+from portal.models.google import (
+    CONNECTION_STATES,
+    PRIVACY_LEVELS,
+    EventLink,
+    GoogleConnection,
+    Notification,
+    WatchChannel,
+)
+from portal.models.participants import Participant
+from portal.models.sync import OutboxEntry, SyncLog
+from portal.models.types import UTCDateTime, utcnow
+
+__all__ = [
+    "CONNECTION_STATES",
+    "EVENT_STATUSES",
+    "EVENT_TYPES",
+    "PRIVACY_LEVELS",
+    "Business",
+    "Event",
+    "EventLink",
+    "GoogleConnection",
+    "Notification",
+    "OutboxEntry",
+    "Participant",
+    "SyncLog",
+    "UTCDateTime",
+    "User",
+    "WatchChannel",
+    "utcnow",
+]

@@ -1,0 +1,126 @@
+"""A coordinator's Google Calendar connection, the links between events, and watch channels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.types import UTCDateTime, utcnow
+
+CONNECTION_STATES = ("connecting", "importing", "connected", "needs_reconnect", "disconnected")
+PRIVACY_LEVELS = {
+    "busy": "Busy only",
+    "private_title": "Private title",
+    "full": "Full details",
+}
+
+
+class GoogleConnection(db.Model):
+    """One coordinator's link to one Google calendar; tokens are Fernet-encrypted."""
+
+    __tablename__ = "google_connection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
+    google_sub: Mapped[str | None] = mapped_column(String(255), index=True)
+    google_email: Mapped[str | None] = mapped_column(String(254))
+    access_token_enc: Mapped[str | None] = mapped_column(Text)
+    refresh_token_enc: Mapped[str | None] = mapped_column(Text)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    calendar_id: Mapped[str | None] = mapped_column(String(1024))
+    calendar_summary: Mapped[str | None] = mapped_column(String(255))
+    sync_token: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="connecting")
+    privacy_level: Mapped[str] = mapped_column(String(20), default="private_title")
+    import_count: Mapped[int] = mapped_column(default=0)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when opening a watch channel failed: the safety-net pull is the only feed.
+    polling_only: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    channels: Mapped[list[WatchChannel]] = relationship(back_populates="connection")
+
+    @property
+    def is_active(self) -> bool:
+        """Whether sync jobs may talk to Google for this connection."""
+        return self.state in ("importing", "connected")
+
+    def __repr__(self) -> str:
+        return f"<GoogleConnection {self.id} user={self.user_id} {self.state}>"
+
+
+class EventLink(db.Model):
+    """A portal event and its Google copy, with the last etag seen so echoes can be skipped."""
+
+    __tablename__ = "event_link"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "event_id"),
+        UniqueConstraint("connection_id", "google_event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("google_connection.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    google_event_id: Mapped[str] = mapped_column(String(1024))
+    etag: Mapped[str | None] = mapped_column(String(255))
+    google_updated: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The Event.version that Google holds (after our push or after applying its change).
+    synced_version: Mapped[int] = mapped_column(default=0)
+    # Google's copy is gone (deleted there, or removed on disconnect).
+    remote_deleted: Mapped[bool] = mapped_column(default=False)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<EventLink event={self.event_id} google={self.google_event_id}>"
+
+
+class WatchChannel(db.Model):
+    """A push-notification channel Google opened for a connection's calendar."""
+
+    __tablename__ = "watch_channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int | None] = mapped_column(ForeignKey("google_connection.id"))
+    channel_id: Mapped[str] = mapped_column(String(64), unique=True)
+    resource_id: Mapped[str | None] = mapped_column(String(255))
+    # Only a hash of the channel token: a database leak must not allow forged notifications.
+    token_hash: Mapped[str] = mapped_column(String(128))
+    calendar_id: Mapped[str] = mapped_column(String(1024))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    live_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_message_number: Mapped[int | None] = mapped_column()
+    last_notification_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    connection: Mapped[GoogleConnection | None] = relationship(back_populates="channels")
+
+    def __repr__(self) -> str:
+        return f"<WatchChannel {self.channel_id}>"
+
+
+class Notification(db.Model):
+    """One push notification as received, so an operator can see delivery."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_channel_received", "channel_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str | None] = mapped_column(String(255))
+    connection_id: Mapped[int | None] = mapped_column(ForeignKey("google_connection.id"))
+    message_number: Mapped[int | None] = mapped_column()
+    resource_state: Mapped[str | None] = mapped_column(String(32))
+    # accepted, sync, unknown_channel, bad_token, stopped, expired, missing_headers
+    outcome: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Notification {self.channel_id} #{self.message_number} {self.outcome}>"
