@@ -8,7 +8,10 @@ from flask import Flask, current_app
 
 def register(app: Flask) -> None:
     """Attach every command to the app's CLI."""
+    from portal.google.commands import google_cli
+
     app.cli.add_command(worker)
+    app.cli.add_command(google_cli)
 
 
 @click.command("worker")

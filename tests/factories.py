@@ -44,7 +44,9 @@ def make_user(
     return user
 
 
-def make_participant(business_id: int, name: str = "Jordan Lee", ndis: str = "430123456") -> Participant:
+def make_participant(
+    business_id: int, name: str = "Jordan Lee", ndis: str = "430123456"
+) -> Participant:
     participant = Participant(business_id=business_id, name=name, ndis_number=ndis)
     db.session.add(participant)
     db.session.flush()

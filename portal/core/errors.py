@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 MESSAGES = {
     400: "That request could not be understood. Please check the form and try again.",
     403: "You do not have access to that.",
-    404: "We could not find that page. It may have been removed, or it belongs to another business.",
+    404: "We could not find that page. It may have been removed or belong to another business.",
     405: "That action is not allowed here.",
     413: "That request was too large.",
     500: "Something went wrong on our side. Nothing was saved; please try again.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -9,6 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
+
+
+def new_id_prefix() -> str:
+    """A random base32hex prefix for the Google event ids one connection chooses."""
+    alphabet = "0123456789abcdefghijklmnopqrstuv"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
 
 CONNECTION_STATES = ("connecting", "importing", "connected", "needs_reconnect", "disconnected")
 PRIVACY_LEVELS = {
@@ -35,6 +43,8 @@ class GoogleConnection(db.Model):
     calendar_id: Mapped[str | None] = mapped_column(String(1024))
     calendar_summary: Mapped[str | None] = mapped_column(String(255))
     sync_token: Mapped[str | None] = mapped_column(Text)
+    # Keeps our client-chosen Google ids unique to this connection (and stable across reconnects).
+    id_prefix: Mapped[str] = mapped_column(String(16), default=new_id_prefix)
     state: Mapped[str] = mapped_column(String(20), default="connecting")
     privacy_level: Mapped[str] = mapped_column(String(20), default="private_title")
     import_count: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,57 @@
+"""The activity log a coordinator reads on the Google card: one row per sync step."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import GoogleConnection, SyncLog
+
+
+def log_activity(
+    connection: GoogleConnection,
+    kind: str,
+    message: str,
+    *,
+    direction: str | None = None,
+    event_id: int | None = None,
+    google_event_id: str | None = None,
+    outcome: str = "ok",
+    detail: dict | None = None,
+) -> SyncLog:
+    """Record one push, pull, conflict, error or channel step; flushes."""
+    row = SyncLog(
+        connection_id=connection.id,
+        user_id=connection.user_id,
+        kind=kind,
+        direction=direction,
+        event_id=event_id,
+        google_event_id=google_event_id,
+        outcome=outcome,
+        message=message,
+        detail=detail,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def recent_activity(connection_id: int, limit: int = 10) -> list[SyncLog]:
+    """The newest activity rows of a connection."""
+    stmt = (
+        select(SyncLog)
+        .where(SyncLog.connection_id == connection_id)
+        .order_by(SyncLog.created_at.desc(), SyncLog.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def unreviewed_conflicts(connection_id: int) -> int:
+    """How many resolved conflicts the coordinator has not looked at yet."""
+    stmt = select(func.count()).where(
+        SyncLog.connection_id == connection_id,
+        SyncLog.kind == "conflict",
+        SyncLog.reviewed.is_(False),
+    )
+    return db.session.scalar(stmt) or 0

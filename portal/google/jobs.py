@@ -1,0 +1,214 @@
+"""RQ jobs for Google sync: thin functions that take ids, and the enqueueing that coalesces them.
+
+Coalescing: a Redis "pending" marker per (kind, connection) is set with NX when a job is
+enqueued and cleared when that job starts. So while one job runs, at most one more waits,
+however many notifications or edits arrive: a burst costs at most two pulls.
+Exclusion: every job of a connection holds the connection's database lock (locks.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flask import current_app
+from rq import Retry
+from sqlalchemy import select
+
+from portal.core.queue import get_queue, redis_connection
+from portal.extensions import db
+from portal.google import push as push_ops
+from portal.google.activity import log_activity
+from portal.google.client import CalendarClient, GoogleApiError
+from portal.google.locks import connection_lock
+from portal.google.pull import full_sync, pull_changes
+from portal.google.quota import per_minute_throttle
+from portal.jobs import job
+from portal.models import Event, GoogleConnection, utcnow
+
+log = logging.getLogger(__name__)
+
+PENDING_TTL = 900
+ACTIVE_STATES = ("importing", "connected")
+
+
+def _key(kind: str, connection_id: int) -> str:
+    return f"coordinoter:{kind}:{connection_id}"
+
+
+def _retry() -> Retry:
+    """RQ retries with exponential intervals and jitter, for outages longer than the client's."""
+    raw = current_app.config.get("GOOGLE_JOB_RETRY_INTERVALS", "5,30,120,600,1800")
+    intervals = [float(x) for x in str(raw).split(",") if x.strip()]
+    return Retry(max=len(intervals), interval=[int(i * random.uniform(1, 1.25)) for i in intervals])
+
+
+def _enqueue(kind: str, func: Callable, connection_id: int, *args) -> bool:
+    redis = redis_connection()
+    pending = _key(f"pending:{kind}", connection_id)
+    if not redis.set(pending, "1", nx=True, ex=PENDING_TTL):
+        return False
+    try:
+        get_queue().enqueue(
+            func,
+            connection_id,
+            *args,
+            retry=_retry(),
+            job_timeout=3600,
+            description=f"google {kind} for connection {connection_id}",
+        )
+    except Exception:
+        redis.delete(pending)
+        raise
+    return True
+
+
+def enqueue_push_for_user(user_id: int) -> bool:
+    """Enqueue the push of this user's outbox (deduplicated); False when not connected."""
+    connection_id = db.session.scalar(
+        select(GoogleConnection.id).where(
+            GoogleConnection.user_id == user_id, GoogleConnection.state.in_(ACTIVE_STATES)
+        )
+    )
+    return connection_id is not None and _enqueue("push", push_job, connection_id)
+
+
+def enqueue_pull(connection_id: int) -> bool:
+    """Enqueue an incremental pull (coalesced: one running plus at most one waiting)."""
+    return _enqueue("pull", pull_job, connection_id)
+
+
+def enqueue_initial_import(connection_id: int) -> bool:
+    """Enqueue the first full import of a newly connected (or re-targeted) calendar."""
+    return _enqueue("import", import_job, connection_id)
+
+
+def enqueue_disconnect(connection_id: int, remove_events: bool) -> bool:
+    """Enqueue the disconnect: channels, optional clean-up on Google, revoke, wipe tokens."""
+    return _enqueue("disconnect", disconnect_job, connection_id, remove_events)
+
+
+def pull_in_progress(connection_id: int) -> bool:
+    """Whether a pull or import of this connection is waiting or running."""
+    redis = redis_connection()
+    keys = [_key(k, connection_id) for k in ("pending:pull", "running:pull", "pending:import")]
+    keys.append(_key("running:import", connection_id))
+    return bool(redis.exists(*keys))
+
+
+def client_for(connection: GoogleConnection) -> CalendarClient:
+    """A Calendar client with this connection's tokens and the shared per-user quota."""
+    from portal.google.tokens import ConnectionTokens
+
+    limit = int(current_app.config.get("GOOGLE_USER_QUOTA_PER_MINUTE", 600))
+    throttle = per_minute_throttle(redis_connection(), connection.id, limit)
+    return CalendarClient.from_config(current_app.config, ConnectionTokens(connection.id), throttle)
+
+
+@contextmanager
+def _running(kind: str, connection_id: int) -> Iterator[GoogleConnection | None]:
+    """Clear the pending marker, hold the lock, and turn failures into visible states."""
+    from portal.google.tokens import ReconnectNeeded
+
+    redis = redis_connection()
+    redis.delete(_key(f"pending:{kind}", connection_id))
+    redis.set(_key(f"running:{kind}", connection_id), "1", ex=3600)
+    try:
+        with connection_lock(connection_id):
+            connection = db.session.get(GoogleConnection, connection_id)
+            if connection is not None:
+                db.session.refresh(connection)
+            try:
+                yield connection
+                db.session.commit()
+            except ReconnectNeeded:
+                # The token code has already moved the connection to needs_reconnect.
+                db.session.commit()
+            except GoogleApiError as exc:
+                db.session.rollback()
+                _record_error(connection_id, exc)
+                if exc.retryable or exc.status == 401:
+                    raise
+    finally:
+        redis.delete(_key(f"running:{kind}", connection_id))
+
+
+def _record_error(connection_id: int, exc: GoogleApiError) -> None:
+    connection = db.session.get(GoogleConnection, connection_id)
+    if connection is None:
+        return
+    connection.last_error = describe_error(exc)
+    connection.last_error_at = utcnow()
+    log_activity(connection, "error", connection.last_error, outcome="failed")
+    db.session.commit()
+
+
+def describe_error(exc: GoogleApiError) -> str:
+    """Google's error in words a coordinator understands."""
+    if exc.retryable:
+        return "Google is busy or unavailable right now; we will keep trying automatically."
+    if exc.status == 404:
+        return "The Google calendar we sync with cannot be found. Choose another calendar."
+    if exc.status == 403:
+        return "Google refused access to the calendar. Reconnect and allow calendar access."
+    return f"Google answered an error ({exc.status} {exc.reason}). We will try again later."
+
+
+def _active(connection: GoogleConnection | None) -> bool:
+    return (
+        connection is not None
+        and connection.state in ACTIVE_STATES
+        and bool(connection.calendar_id)
+    )
+
+
+@job
+def push_job(connection_id: int) -> str:
+    """Push every pending outbox change of one connection, committing after each event."""
+    with _running("push", connection_id) as connection:
+        if not _active(connection):
+            return "inactive"
+        client = client_for(connection)
+        for event_id in push_ops.pending_event_ids(connection.user_id):
+            push_ops.push_event(connection, db.session.get(Event, event_id), client)
+            db.session.commit()
+        return "done"
+
+
+@job
+def pull_job(connection_id: int) -> str:
+    """Pull Google's changes for one connection (incremental, or full when needed)."""
+    with _running("pull", connection_id) as connection:
+        if not _active(connection):
+            return "inactive"
+        counts = pull_changes(connection, client_for(connection), checkpoint=db.session.commit)
+        return counts.summary()
+
+
+@job
+def import_job(connection_id: int) -> str:
+    """First sync of a calendar: import Google's events, then send the portal's own."""
+    with _running("import", connection_id) as connection:
+        if not _active(connection):
+            return "inactive"
+        client = client_for(connection)
+        counts = full_sync(connection, client, checkpoint=db.session.commit)
+        push_ops.queue_unlinked_events(connection)
+        connection.state = "connected"
+        db.session.commit()
+        for event_id in push_ops.pending_event_ids(connection.user_id):
+            push_ops.push_event(connection, db.session.get(Event, event_id), client)
+            db.session.commit()
+        return counts.summary()
+
+
+@job
+def disconnect_job(connection_id: int, remove_events: bool) -> str:
+    """Disconnect a coordinator's Google account (see connection.disconnect_connection)."""
+    from portal.google.connection import disconnect_connection
+
+    with _running("disconnect", connection_id):
+        disconnect_connection(connection_id, remove_events, client_for)
+        return "disconnected"

@@ -1,0 +1,119 @@
+"""Pull: Google's changes into the portal, incremental by sync token, full when Google says so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from portal.extensions import db
+from portal.google.activity import log_activity
+from portal.google.client import CalendarClient, GoogleApiError
+from portal.google.reconcile import PullCounts, apply_remote_event, tombstone_from_google
+from portal.models import Event, EventLink, GoogleConnection, utcnow
+
+IMPORT_WINDOW_DAYS = 90
+
+Checkpoint = Callable[[], None]
+
+
+def _no_checkpoint() -> None:
+    """Business functions only flush; a job passes db.session.commit here."""
+
+
+def pull_changes(
+    connection: GoogleConnection, client: CalendarClient, checkpoint: Checkpoint = _no_checkpoint
+) -> PullCounts:
+    """Apply every change since the stored sync token (or do a full sync without one)."""
+    if not connection.sync_token:
+        return full_sync(connection, client, checkpoint)
+    counts = PullCounts()
+    try:
+        next_token = _apply_pages(
+            connection, client, counts, checkpoint, sync_token=connection.sync_token
+        )
+    except GoogleApiError as exc:
+        if exc.status != 410:
+            raise
+        # The token expired or Google invalidated it (possibly mid-pagination): start over.
+        log_activity(connection, "pull", "Google asked for a full re-sync", direction="from_google")
+        connection.sync_token = None
+        return full_sync(connection, client, checkpoint)
+    _finish(connection, next_token, counts, full=False)
+    return counts
+
+
+def full_sync(
+    connection: GoogleConnection, client: CalendarClient, checkpoint: Checkpoint = _no_checkpoint
+) -> PullCounts:
+    """List the whole window, reconcile by Google id, and treat absent linked events as deleted."""
+    counts = PullCounts()
+    window_start = utcnow() - timedelta(days=IMPORT_WINDOW_DAYS)
+    connection.import_count = 0
+    seen: set[str] = set()
+    next_token = _apply_pages(
+        connection,
+        client,
+        counts,
+        checkpoint,
+        seen=seen,
+        time_min=window_start.isoformat().replace("+00:00", "Z"),
+    )
+    counts.deleted += _tombstone_missing(connection, seen, window_start)
+    _finish(connection, next_token, counts, full=True)
+    return counts
+
+
+def _apply_pages(
+    connection: GoogleConnection,
+    client: CalendarClient,
+    counts: PullCounts,
+    checkpoint: Checkpoint,
+    seen: set[str] | None = None,
+    **listing,
+) -> str | None:
+    """Apply each page, committing applied items as we go but never the new sync token."""
+    full = seen is not None
+    for page in client.iter_event_pages(connection.calendar_id, **listing):
+        items = page.get("items", [])
+        for item in items:
+            apply_remote_event(connection, item, counts, log_each=not full)
+            if full:
+                seen.add(item["id"])
+        if full:
+            connection.import_count += len(items)
+        # Progress survives a crash; the token does not move until the end, so a crash re-pulls.
+        checkpoint()
+        if page.get("nextSyncToken"):
+            return page["nextSyncToken"]
+    return None
+
+
+def _tombstone_missing(connection: GoogleConnection, seen: set[str], window_start) -> int:
+    """Linked events inside the window that Google no longer lists were deleted there."""
+    stmt = (
+        select(Event, EventLink.google_event_id)
+        .join(EventLink, EventLink.event_id == Event.id)
+        .where(
+            EventLink.connection_id == connection.id,
+            EventLink.remote_deleted.is_(False),
+            Event.deleted_at.is_(None),
+            or_(Event.end_at > window_start, Event.end_date > window_start.date()),
+        )
+    )
+    gone = 0
+    for event, google_event_id in db.session.execute(stmt).all():
+        if google_event_id not in seen:
+            tombstone_from_google(connection, event)
+            gone += 1
+    return gone
+
+
+def _finish(connection: GoogleConnection, token: str | None, counts: PullCounts, full: bool):
+    connection.sync_token = token
+    connection.last_sync_at = utcnow()
+    if counts.changes or counts.conflicts or counts.recurring_skipped or full:
+        kind = "import" if full else "pull"
+        log_activity(connection, kind, counts.summary(), direction="from_google")
+    db.session.flush()

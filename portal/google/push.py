@@ -1,0 +1,190 @@
+"""Push: portal changes to Google, exactly once, never re-creating what Google deleted."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from portal.extensions import db
+from portal.google.activity import log_activity
+from portal.google.client import CalendarClient, GoogleApiError
+from portal.google.links import link_for_event, remember
+from portal.google.mapping import google_id_for, snapshot, to_google
+from portal.google.pull import IMPORT_WINDOW_DAYS
+from portal.google.reconcile import settle_conflict, tombstone_from_google
+from portal.models import Event, EventLink, GoogleConnection, OutboxEntry, utcnow
+
+
+def pending_event_ids(user_id: int) -> list[int]:
+    """Events of this user with outbox rows still to push, oldest change first."""
+    stmt = (
+        select(OutboxEntry.event_id)
+        .where(OutboxEntry.user_id == user_id, OutboxEntry.processed_at.is_(None))
+        .group_by(OutboxEntry.event_id)
+        .order_by(db.func.min(OutboxEntry.id))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def push_event(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
+    """Make Google's copy match this event and close its outbox rows; returns the outcome."""
+    entries = list(
+        db.session.scalars(
+            select(OutboxEntry).where(
+                OutboxEntry.event_id == event.id, OutboxEntry.processed_at.is_(None)
+            )
+        )
+    )
+    try:
+        outcome = _push(connection, event, client)
+    except GoogleApiError as exc:
+        if exc.retryable or exc.status == 401:
+            raise
+        # Google refuses this event as it is (bad data, forbidden): record it, do not loop.
+        for entry in entries:
+            entry.attempts += 1
+            entry.last_error = str(exc)[:1000]
+            entry.processed_at = utcnow()
+        log_activity(
+            connection,
+            "error",
+            f"Google refused “{event.title}”: {exc.message or exc.reason}",
+            direction="to_google",
+            event_id=event.id,
+            outcome="failed",
+        )
+        return "failed"
+    for entry in entries:
+        entry.attempts += 1
+        entry.processed_at = utcnow()
+    db.session.flush()
+    return outcome
+
+
+def _push(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
+    link = link_for_event(connection.id, event.id)
+    if event.is_deleted:
+        return _delete(connection, event, link, client)
+    if link is not None and link.remote_deleted:
+        # Google's copy was deleted there: never silently re-create it.
+        return "skipped"
+    if link is None:
+        return _insert(connection, event, client)
+    if link.synced_version >= event.version:
+        return "unchanged"
+    return _patch(connection, event, link, client)
+
+
+def _insert(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
+    google_id = google_id_for(connection.id_prefix, event.id)
+    body = {"id": google_id, **to_google(event, connection.privacy_level)}
+    try:
+        item = client.insert_event(connection.calendar_id, body)
+    except GoogleApiError as exc:
+        if exc.status != 409:
+            raise
+        # Our earlier insert got through (timeout, crash before commit): adopt that copy.
+        item = client.get_event(connection.calendar_id, google_id)
+        link = _link(connection, event, item, synced_version=0)
+        if item.get("status") == "cancelled":
+            link.remote_deleted = True
+            tombstone_from_google(connection, event)
+            return "deleted_in_google"
+        return _patch(connection, event, link, client)
+    _link(connection, event, item, synced_version=event.version)
+    _log_push(connection, event, f"“{event.title}” added to Google")
+    return "inserted"
+
+
+def _patch(
+    connection: GoogleConnection, event: Event, link: EventLink, client: CalendarClient
+) -> str:
+    body = to_google(event, connection.privacy_level)
+    try:
+        item = client.patch_event(connection.calendar_id, link.google_event_id, body, link.etag)
+    except GoogleApiError as exc:
+        if exc.status in (404, 410):
+            return _gone_remotely(connection, event, link)
+        if exc.status != 412:
+            raise
+        # Someone changed Google's copy since we last saw it: fetch it and settle visibly.
+        remote = client.get_event(connection.calendar_id, link.google_event_id)
+        if remote.get("status") == "cancelled":
+            return _gone_remotely(connection, event, link)
+        if (
+            settle_conflict(connection, event, link, remote)
+            and link.synced_version >= event.version
+        ):
+            return "conflict_google_won"
+        item = client.patch_event(connection.calendar_id, link.google_event_id, body, link.etag)
+    remember(link, item, event.version)
+    _log_push(connection, event, f"“{event.title}” updated in Google")
+    return "updated"
+
+
+def _gone_remotely(connection: GoogleConnection, event: Event, link: EventLink) -> str:
+    """Google deleted its copy while the portal changed the event: the deletion stands."""
+    log_activity(
+        connection,
+        "conflict",
+        f"“{event.title}” was deleted in Google while changed here; kept as deleted in Google "
+        "(your changes are saved here)",
+        direction="to_google",
+        event_id=event.id,
+        outcome="google_won",
+        detail={"winner": "google", "loser": {"side": "portal", **snapshot(event)}},
+    )
+    link.remote_deleted = True
+    tombstone_from_google(connection, event, log=False)
+    return "deleted_in_google"
+
+
+def _delete(
+    connection: GoogleConnection, event: Event, link: EventLink | None, client: CalendarClient
+) -> str:
+    if event.deleted_by == "google" or (link is not None and link.remote_deleted):
+        return "unchanged"
+    google_id = link.google_event_id if link else google_id_for(connection.id_prefix, event.id)
+    try:
+        client.delete_event(connection.calendar_id, google_id)
+    except GoogleApiError as exc:
+        # 404: it never reached Google; nothing to delete.
+        if exc.status != 404:
+            raise
+    if link is not None:
+        link.remote_deleted = True
+        link.synced_version = event.version
+    _log_push(connection, event, f"“{event.title}” deleted from Google")
+    return "deleted"
+
+
+def _link(connection: GoogleConnection, event: Event, item: dict, synced_version: int) -> EventLink:
+    link = EventLink(connection_id=connection.id, event_id=event.id, google_event_id=item["id"])
+    db.session.add(link)
+    remember(link, item, synced_version)
+    db.session.flush()
+    return link
+
+
+def _log_push(connection: GoogleConnection, event: Event, message: str) -> None:
+    log_activity(connection, "push", message, direction="to_google", event_id=event.id)
+
+
+def queue_unlinked_events(connection: GoogleConnection) -> int:
+    """After an import, queue the portal's own current events that Google does not have yet."""
+    window_start = utcnow() - timedelta(days=IMPORT_WINDOW_DAYS)
+    linked = select(EventLink.event_id).where(EventLink.connection_id == connection.id)
+    stmt = select(Event).where(
+        Event.owner_id == connection.user_id,
+        Event.deleted_at.is_(None),
+        Event.id.not_in(linked),
+        or_(Event.end_at > window_start, Event.end_date > window_start.date()),
+    )
+    events = list(db.session.scalars(stmt))
+    db.session.add_all(
+        OutboxEntry(user_id=event.owner_id, event_id=event.id, event_version=event.version)
+        for event in events
+    )
+    db.session.flush()
+    return len(events)

@@ -1,0 +1,256 @@
+"""Applying Google's version of an event to the portal, and settling conflicts visibly.
+
+Used by the pull (every changed item) and by the push (after a 412 tells us Google moved on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from portal.extensions import db
+from portal.google.activity import log_activity
+from portal.google.links import link_for_google_id, remember
+from portal.google.mapping import (
+    from_google,
+    is_recurring,
+    parse_rfc3339,
+    portal_id_of,
+    snapshot,
+    synced_fields,
+)
+from portal.models import Event, EventLink, GoogleConnection, User, utcnow
+
+
+@dataclass
+class PullCounts:
+    """What one pull did, for the activity log and the CLI."""
+
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    echoes: int = 0
+    conflicts: int = 0
+    unchanged: int = 0
+    recurring_skipped: set[str] = field(default_factory=set)
+
+    @property
+    def changes(self) -> int:
+        """Changes that reached the portal."""
+        return self.created + self.updated + self.deleted
+
+    def summary(self) -> str:
+        """A sentence a coordinator understands."""
+        parts = [f"{self.changes} change{'s' if self.changes != 1 else ''} from Google"]
+        if self.conflicts:
+            parts.append(f"{self.conflicts} conflict{'s' if self.conflicts != 1 else ''} resolved")
+        if self.recurring_skipped:
+            n = len(self.recurring_skipped)
+            parts.append(f"{n} recurring series not yet supported")
+        return ", ".join(parts)
+
+
+def apply_remote_event(
+    connection: GoogleConnection, item: dict, counts: PullCounts, log_each: bool = True
+) -> str:
+    """Bring one Google item into the portal; returns what happened. Flushes."""
+    if is_recurring(item):
+        # Recurring series are not synced yet: skip the whole series, never half of it.
+        counts.recurring_skipped.add(item.get("recurringEventId") or item["id"])
+        return "recurring"
+    link = link_for_google_id(connection.id, item["id"]) or _relink(connection, item)
+    if item.get("status") == "cancelled":
+        return _apply_cancel(connection, link, item, counts, log_each)
+    if link is not None and link.etag == item.get("etag"):
+        counts.echoes += 1
+        return "echo"
+    if link is None:
+        _create_from_google(connection, item)
+        counts.created += 1
+        return "created"
+    return _apply_change(connection, link, item, counts, log_each)
+
+
+def _relink(connection: GoogleConnection, item: dict) -> EventLink | None:
+    """After a reconnect or a lost write, find our event by the id we put in Google's copy."""
+    portal_id = portal_id_of(item)
+    if portal_id is None:
+        return None
+    event = db.session.get(Event, portal_id)
+    if event is None or event.owner_id != connection.user_id:
+        return None
+    link = EventLink(
+        connection_id=connection.id,
+        event_id=event.id,
+        google_event_id=item["id"],
+        synced_version=event.version,
+    )
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def _create_from_google(connection: GoogleConnection, item: dict) -> Event:
+    user = db.session.get(User, connection.user_id)
+    fields = {"time", "title", "location", "notes"}
+    event = Event(
+        business_id=user.business_id,
+        owner_id=user.id,
+        origin="google",
+        event_type="other",
+        updated_at=_updated(item),
+        **from_google(item, fields, user.time_zone),
+    )
+    db.session.add(event)
+    db.session.flush()
+    db.session.add(
+        EventLink(
+            connection_id=connection.id,
+            event_id=event.id,
+            google_event_id=item["id"],
+            etag=item.get("etag"),
+            google_updated=_updated(item),
+            synced_version=event.version,
+            synced_at=utcnow(),
+        )
+    )
+    db.session.flush()
+    return event
+
+
+def _apply_cancel(
+    connection: GoogleConnection,
+    link: EventLink | None,
+    item: dict,
+    counts: PullCounts,
+    log_each: bool,
+) -> str:
+    if link is None or link.remote_deleted:
+        counts.unchanged += 1
+        return "unchanged"
+    event = db.session.get(Event, link.event_id)
+    link.remote_deleted = True
+    link.etag = item.get("etag", link.etag)
+    if event.is_deleted:
+        counts.unchanged += 1
+        return "unchanged"
+    tombstone_from_google(connection, event, log_each)
+    counts.deleted += 1
+    return "deleted"
+
+
+def tombstone_from_google(connection: GoogleConnection, event: Event, log: bool = True) -> None:
+    """Mark a portal event deleted in Google: kept as a record, hidden from the calendar."""
+    event.deleted_at = utcnow()
+    event.deleted_by = "google"
+    event.version += 1
+    link = db.session.query(EventLink).filter_by(connection_id=connection.id, event_id=event.id)
+    for row in link:
+        row.synced_version = event.version
+        row.remote_deleted = True
+    if log:
+        log_activity(
+            connection,
+            "pull",
+            f"“{event.title}” was deleted in Google; kept here as deleted in Google",
+            direction="from_google",
+            event_id=event.id,
+            outcome="deleted",
+        )
+    db.session.flush()
+
+
+def _apply_change(
+    connection: GoogleConnection, link: EventLink, item: dict, counts: PullCounts, log_each: bool
+) -> str:
+    event = db.session.get(Event, link.event_id)
+    if event.is_deleted and event.deleted_by == "portal":
+        # Our deletion is waiting in the outbox and will remove Google's copy.
+        remember(link, item, event.version - 1)
+        counts.unchanged += 1
+        return "unchanged"
+    local_pending = link.synced_version < event.version
+    if local_pending:
+        counts.conflicts += 1
+        settle_conflict(connection, event, link, item)
+        return "conflict"
+    changed = apply_fields(connection, event, item)
+    if event.is_deleted and event.deleted_by == "google":
+        # Restored from Google's bin by the coordinator: bring it back.
+        event.deleted_at, event.deleted_by, changed = None, None, True
+    if changed:
+        event.version += 1
+        event.updated_at = _updated(item)
+    remember(link, item, event.version)
+    if changed:
+        counts.updated += 1
+        if log_each:
+            log_activity(
+                connection,
+                "pull",
+                f"“{event.title}” updated from Google",
+                direction="from_google",
+                event_id=event.id,
+                google_event_id=item["id"],
+            )
+        return "updated"
+    counts.unchanged += 1
+    return "unchanged"
+
+
+def apply_fields(connection: GoogleConnection, event: Event, item: dict) -> bool:
+    """Copy the synced fields of a Google item onto the event; True when anything changed."""
+    user_zone = db.session.get(User, connection.user_id).time_zone
+    values = from_google(item, synced_fields(event, connection.privacy_level), user_zone)
+    changed = False
+    for name, value in values.items():
+        if getattr(event, name) != value:
+            setattr(event, name, value)
+            changed = True
+    return changed
+
+
+def settle_conflict(connection: GoogleConnection, event: Event, link: EventLink, item: dict) -> str:
+    """Both sides changed: the later change wins (returned); the loser is kept in the log."""
+    google_updated = _updated(item)
+    portal_wins = event.updated_at >= google_updated
+    if portal_wins:
+        loser = {
+            "side": "google",
+            **from_google(item, {"time", "title", "location", "notes"}, event.time_zone),
+        }
+        loser = _jsonable(loser)
+        # Adopt Google's etag so our pending push overwrites this version on purpose.
+        link.etag = item.get("etag")
+        link.google_updated = google_updated
+    else:
+        loser = {"side": "portal", **snapshot(event)}
+        apply_fields(connection, event, item)
+        event.version += 1
+        event.updated_at = google_updated
+        remember(link, item, event.version)
+    winner = "portal" if portal_wins else "google"
+    log_activity(
+        connection,
+        "conflict",
+        f"“{event.title}” was changed in both places; kept the {winner} version "
+        "(the other is saved here)",
+        direction="from_google",
+        event_id=event.id,
+        google_event_id=item["id"],
+        outcome=f"{winner}_won",
+        detail={
+            "winner": winner,
+            "loser": loser,
+            "google_updated": google_updated.isoformat(),
+            "portal_updated": event.updated_at.isoformat(),
+        },
+    )
+    return winner
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+
+
+def _updated(item: dict):
+    return parse_rfc3339(item["updated"]) if item.get("updated") else utcnow()
