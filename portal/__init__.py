@@ -41,6 +41,8 @@ def configure(app: Flask, overrides: dict | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        # Alembic announces every plugin it loads; operators need none of that.
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def init_extensions(app: Flask) -> None:
@@ -57,8 +59,10 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     from portal.auth.access import load_user
+    from portal.google import oauth
 
     login_manager.user_loader(load_user)
+    oauth.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -67,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.calendar.routes import bp as calendar_bp
     from portal.core.routes import bp as core_bp
     from portal.google.routes import bp as google_bp
+    from portal.google.webhook import bp as webhook_bp
     from portal.integrations.routes import bp as integrations_bp
     from portal.participants.routes import bp as participants_bp
 
@@ -77,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
         participants_bp,
         integrations_bp,
         google_bp,
+        webhook_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -11,6 +11,7 @@ def register(app: Flask) -> None:
     from portal.google.commands import google_cli
 
     app.cli.add_command(worker)
+    app.cli.add_command(clock)
     app.cli.add_command(google_cli)
 
 
@@ -29,3 +30,20 @@ def worker(burst: bool, with_scheduler: bool) -> None:
     worker = SimpleWorker([queue], connection=redis_connection())
     current_app.logger.info("worker listening on %s", queue.name)
     worker.work(burst=burst, with_scheduler=with_scheduler)
+
+
+@click.command("clock")
+def clock() -> None:
+    """Run RQ's cron scheduler: channel renewal, the outbox sweep and the safety-net pulls."""
+    from rq.cron import CronScheduler
+
+    from portal.core.queue import redis_connection
+    from portal.google import jobs
+
+    queue = current_app.config["RQ_QUEUE"]
+    scheduler = CronScheduler(connection=redis_connection())
+    # Each run only enqueues work that is due; the workers do it.
+    scheduler.register(jobs.sweep_job, queue, interval=60, job_timeout=300)
+    scheduler.register(jobs.safety_net_job, queue, interval=60, job_timeout=300)
+    scheduler.register(jobs.channels_job, queue, interval=600, job_timeout=600)
+    scheduler.start()

@@ -50,7 +50,8 @@ def database_url(db_backend: str, worker_id: str, tmp_path_factory) -> Iterator[
     if db_backend == "sqlite":
         yield "sqlite:///" + str(tmp_path_factory.mktemp("sqlite") / "portal.sqlite3")
         return
-    name = f"coordinoter_test_{_worker_number(worker_id)}"
+    # The pid keeps two test runs on one machine (two developers, or CI) out of each other's way.
+    name = f"coordinoter_test_{_worker_number(worker_id)}_{os.getpid()}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -65,7 +66,7 @@ def database_url(db_backend: str, worker_id: str, tmp_path_factory) -> Iterator[
 @pytest.fixture(scope="session")
 def redis_url(worker_id: str) -> str:
     """A Redis database number of its own for this test process (0 is left for development)."""
-    return f"{REDIS_BASE_URL}/{1 + _worker_number(worker_id) % 15}"
+    return f"{REDIS_BASE_URL}/{1 + (_worker_number(worker_id) + os.getpid()) % 15}"
 
 
 def base_config(database_url: str, redis_url: str) -> dict:

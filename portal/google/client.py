@@ -133,6 +133,7 @@ class CalendarClient:
             config["GOOGLE_BATCH_URI"],
             tokens,
             throttle=throttle,
+            timeout=(5.0, float(config.get("GOOGLE_HTTP_TIMEOUT", 30.0))),
             retries=int(config.get("GOOGLE_HTTP_RETRIES", 3)),
             max_backoff=float(config.get("GOOGLE_MAX_BACKOFF", 8.0)),
         )

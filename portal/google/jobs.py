@@ -12,6 +12,7 @@ import logging
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from flask import current_app
 from rq import Retry
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
+from portal.google import channels
 from portal.google import push as push_ops
 from portal.google.activity import log_activity
 from portal.google.client import CalendarClient, GoogleApiError
@@ -26,7 +28,7 @@ from portal.google.locks import connection_lock
 from portal.google.pull import full_sync, pull_changes
 from portal.google.quota import per_minute_throttle
 from portal.jobs import job
-from portal.models import Event, GoogleConnection, utcnow
+from portal.models import Event, GoogleConnection, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,12 @@ def enqueue_push_for_user(user_id: int) -> bool:
             GoogleConnection.user_id == user_id, GoogleConnection.state.in_(ACTIVE_STATES)
         )
     )
-    return connection_id is not None and _enqueue("push", push_job, connection_id)
+    return connection_id is not None and enqueue_push(connection_id)
+
+
+def enqueue_push(connection_id: int) -> bool:
+    """Enqueue the push of one connection's outbox (deduplicated)."""
+    return _enqueue("push", push_job, connection_id)
 
 
 def enqueue_pull(connection_id: int) -> bool:
@@ -122,6 +129,9 @@ def _running(kind: str, connection_id: int) -> Iterator[GoogleConnection | None]
                 db.session.refresh(connection)
             try:
                 yield connection
+                if connection is not None and connection.is_active and connection.last_error:
+                    # It worked again: the card should stop showing the old failure.
+                    connection.last_error = connection.last_error_at = None
                 db.session.commit()
             except ReconnectNeeded:
                 # The token code has already moved the connection to needs_reconnect.
@@ -201,6 +211,7 @@ def import_job(connection_id: int) -> str:
         for event_id in push_ops.pending_event_ids(connection.user_id):
             push_ops.push_event(connection, db.session.get(Event, event_id), client)
             db.session.commit()
+        replace_channel(connection, client)
         return counts.summary()
 
 
@@ -212,3 +223,110 @@ def disconnect_job(connection_id: int, remove_events: bool) -> str:
     with _running("disconnect", connection_id):
         disconnect_connection(connection_id, remove_events, client_for)
         return "disconnected"
+
+
+def replace_channel(connection: GoogleConnection, client: CalendarClient) -> bool:
+    """Open a new watch channel first, then stop the ones it replaces (they overlap briefly)."""
+    old = channels.live_channels(connection.id)
+    channel, token = channels.prepare_channel(connection)
+    # Committed before the watch call: Google may notify before it answers.
+    db.session.commit()
+    opened = channels.activate_channel(connection, channel, token, client)
+    db.session.commit()
+    if opened:
+        for previous in old:
+            channels.stop_channel(previous, client)
+        db.session.commit()
+    return opened
+
+
+SAFETY_NET_SECONDS = 15 * 60
+SILENCE_GRACE = timedelta(seconds=60)
+
+
+@job
+def safety_pull_job(connection_id: int) -> str:
+    """The periodic pull that catches lost notifications and replaces a channel gone silent."""
+    with _running("pull", connection_id) as connection:
+        if not _active(connection):
+            return "inactive"
+        client = client_for(connection)
+        counts = pull_changes(connection, client, checkpoint=db.session.commit)
+        live = channels.live_channels(connection.id)
+        changed_at = counts.earliest_change
+        if live and changed_at and changed_at < utcnow() - SILENCE_GRACE:
+            heard = live[0].last_notification_at
+            if heard is None or heard < changed_at:
+                log_activity(
+                    connection,
+                    "channel",
+                    "Google stopped announcing changes; live updates were switched on again",
+                    outcome="silent_channel",
+                )
+                db.session.commit()
+                replace_channel(connection, client)
+        return counts.summary()
+
+
+@job
+def channel_job(connection_id: int) -> str:
+    """Open (or renew) the watch channel of one connection."""
+    with _running("channel", connection_id) as connection:
+        if not _active(connection):
+            return "inactive"
+        return "opened" if replace_channel(connection, client_for(connection)) else "polling"
+
+
+@job
+def safety_net_job() -> int:
+    """Scheduler: enqueue a pull for each connection not synced for 15 minutes (staggered)."""
+    now = utcnow()
+    enqueued = 0
+    for connection in db.session.scalars(
+        select(GoogleConnection).where(GoogleConnection.state == "connected")
+    ):
+        # Spread connections over a minute so they do not all pull at once.
+        due = timedelta(seconds=SAFETY_NET_SECONDS + connection.id % 60)
+        if connection.last_sync_at is None or now - connection.last_sync_at >= due:
+            enqueued += _enqueue("pull", safety_pull_job, connection.id)
+    return enqueued
+
+
+@job
+def channels_job() -> dict:
+    """Scheduler: renew channels expiring within a day, open missing ones, stop orphans."""
+    renew = {channel.connection_id for channel in channels.channels_due_for_renewal()}
+    renew.update(channels.connections_without_channel())
+    opened = sum(_enqueue("channel", channel_job, cid) for cid in renew)
+    stopped = 0
+    for channel in channels.orphan_channels():
+        _stop_orphan(channel)
+        stopped += 1
+    db.session.commit()
+    return {"renewing": opened, "stopped": stopped}
+
+
+def _stop_orphan(channel: WatchChannel) -> None:
+    connection = (
+        db.session.get(GoogleConnection, channel.connection_id) if channel.connection_id else None
+    )
+    client = None
+    if connection is not None and connection.state in ACTIVE_STATES:
+        client = client_for(connection)
+    try:
+        channels.stop_channel(channel, client)
+    except Exception as exc:  # Google unreachable: it expires there on its own
+        log.warning("could not stop channel %s: %s", channel.channel_id, exc)
+        channel.stopped_at = utcnow()
+
+
+@job
+def sweep_job() -> int:
+    """Scheduler: re-enqueue outbox changes left behind and forget old notification records."""
+    from portal.google.notifications import prune_notifications
+    from portal.google.sweep import sweep_outbox
+
+    enqueued = sweep_outbox()
+    prune_notifications()
+    db.session.commit()
+    return enqueued

@@ -6,6 +6,7 @@ Used by the pull (every changed item) and by the push (after a 412 tells us Goog
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from portal.extensions import db
 from portal.google.activity import log_activity
@@ -32,6 +33,14 @@ class PullCounts:
     conflicts: int = 0
     unchanged: int = 0
     recurring_skipped: set[str] = field(default_factory=set)
+    # Google's `updated` of the oldest change applied: tells a silent channel from a late one.
+    earliest_change: datetime | None = None
+
+    def note_change(self, item: dict) -> None:
+        """Remember when Google says this applied change happened."""
+        changed_at = _updated(item)
+        if self.earliest_change is None or changed_at < self.earliest_change:
+            self.earliest_change = changed_at
 
     @property
     def changes(self) -> int:
@@ -53,6 +62,15 @@ def apply_remote_event(
     connection: GoogleConnection, item: dict, counts: PullCounts, log_each: bool = True
 ) -> str:
     """Bring one Google item into the portal; returns what happened. Flushes."""
+    outcome = _apply_remote_event(connection, item, counts, log_each)
+    if outcome in ("created", "updated", "deleted", "conflict"):
+        counts.note_change(item)
+    return outcome
+
+
+def _apply_remote_event(
+    connection: GoogleConnection, item: dict, counts: PullCounts, log_each: bool
+) -> str:
     if is_recurring(item):
         # Recurring series are not synced yet: skip the whole series, never half of it.
         counts.recurring_skipped.add(item.get("recurringEventId") or item["id"])
@@ -252,5 +270,5 @@ def _jsonable(values: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
 
 
-def _updated(item: dict):
+def _updated(item: dict) -> datetime:
     return parse_rfc3339(item["updated"]) if item.get("updated") else utcnow()

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0d5ef1e6310d
+Revision ID: 77ef8742bb51
 Revises: 
-Create Date: 2026-11-24 01:36:40.836437
+Create Date: 2026-11-24 02:02:03.958646
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0d5ef1e6310d'
+revision = '77ef8742bb51'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -104,6 +104,7 @@ def upgrade():
     sa.Column('calendar_id', sa.String(length=1024), nullable=True),
     sa.Column('calendar_summary', sa.String(length=255), nullable=True),
     sa.Column('sync_token', sa.Text(), nullable=True),
+    sa.Column('id_prefix', sa.String(length=16), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('privacy_level', sa.String(length=20), nullable=False),
     sa.Column('import_count', sa.Integer(), nullable=False),

@@ -1,0 +1,159 @@
+"""Watch channels: Google's push notifications for a connection's calendar.
+
+A channel row is written (and committed by the job) before Google is asked to open it,
+because Google may deliver the first `sync` message before its answer to the watch call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.google.activity import log_activity
+from portal.google.client import CalendarClient, GoogleApiError
+from portal.models import GoogleConnection, WatchChannel, utcnow
+
+DEFAULT_TTL = 7 * 24 * 3600
+RENEW_WITHIN = timedelta(hours=24)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a channel token: a database leak must not allow forged messages."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_matches(channel: WatchChannel, token: str | None) -> bool:
+    """Constant-time check of a notification's token against the stored hash."""
+    return token is not None and hmac.compare_digest(channel.token_hash, hash_token(token))
+
+
+def webhook_address() -> str:
+    """PUBLIC_BASE_URL + /google/notify, where Google posts notifications."""
+    return current_app.config["PUBLIC_BASE_URL"] + url_for("webhook.notify")
+
+
+def webhook_is_https() -> bool:
+    """Google only delivers to https addresses (the emulator also accepts loopback http)."""
+    return current_app.config["PUBLIC_BASE_URL"].startswith("https://")
+
+
+def live_channels(connection_id: int) -> list[WatchChannel]:
+    """Channels of a connection that are open and not yet expired, newest first."""
+    stmt = (
+        select(WatchChannel)
+        .where(
+            WatchChannel.connection_id == connection_id,
+            WatchChannel.stopped_at.is_(None),
+            WatchChannel.expires_at > utcnow(),
+        )
+        .order_by(WatchChannel.created_at.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def prepare_channel(connection: GoogleConnection) -> tuple[WatchChannel, str]:
+    """A new channel row with a random id and secret; the caller commits, then activates it."""
+    token = secrets.token_urlsafe(32)
+    channel = WatchChannel(
+        connection_id=connection.id,
+        channel_id=uuid.uuid4().hex,
+        token_hash=hash_token(token),
+        calendar_id=connection.calendar_id,
+        expires_at=utcnow() + timedelta(seconds=_ttl()),
+    )
+    db.session.add(channel)
+    db.session.flush()
+    return channel, token
+
+
+def activate_channel(
+    connection: GoogleConnection, channel: WatchChannel, token: str, client: CalendarClient
+) -> bool:
+    """Ask Google to open the channel; on refusal fall back to polling and say so."""
+    try:
+        answer = client.watch(
+            connection.calendar_id, channel.channel_id, token, webhook_address(), _ttl()
+        )
+    except GoogleApiError as exc:
+        if exc.retryable or exc.status == 401:
+            raise
+        channel.stopped_at = utcnow()
+        connection.polling_only = True
+        log_activity(
+            connection,
+            "channel",
+            "Google would not send live updates "
+            f"({exc.message or exc.reason}); checking for changes every 15 minutes instead",
+            outcome="polling",
+        )
+        return False
+    channel.resource_id = answer.get("resourceId")
+    if answer.get("expiration"):
+        channel.expires_at = datetime.fromtimestamp(int(answer["expiration"]) / 1000, UTC)
+    connection.polling_only = False
+    log_activity(connection, "channel", "Live updates from Google switched on")
+    return True
+
+
+def stop_channel(channel: WatchChannel, client: CalendarClient | None) -> None:
+    """Stop a channel at Google (when we can still talk to Google) and mark it stopped."""
+    if client is not None and channel.resource_id:
+        try:
+            client.stop_channel(channel.channel_id, channel.resource_id)
+        except GoogleApiError as exc:
+            if exc.retryable:
+                raise
+            # Not ours any more or already gone: it will expire at Google on its own.
+    channel.stopped_at = utcnow()
+    db.session.flush()
+
+
+def channels_due_for_renewal() -> list[WatchChannel]:
+    """Open channels of active connections that expire within a day."""
+    stmt = (
+        select(WatchChannel)
+        .join(GoogleConnection, GoogleConnection.id == WatchChannel.connection_id)
+        .where(
+            WatchChannel.stopped_at.is_(None),
+            WatchChannel.expires_at < utcnow() + RENEW_WITHIN,
+            GoogleConnection.state.in_(("importing", "connected")),
+        )
+    )
+    return list(db.session.scalars(stmt))
+
+
+def orphan_channels() -> list[WatchChannel]:
+    """Open channels whose connection is gone, inactive, or now syncs another calendar."""
+    stmt = (
+        select(WatchChannel)
+        .outerjoin(GoogleConnection, GoogleConnection.id == WatchChannel.connection_id)
+        .where(
+            WatchChannel.stopped_at.is_(None),
+            (GoogleConnection.id.is_(None))
+            | (GoogleConnection.state.not_in(("importing", "connected")))
+            | (GoogleConnection.calendar_id != WatchChannel.calendar_id),
+        )
+    )
+    return list(db.session.scalars(stmt))
+
+
+def connections_without_channel() -> list[int]:
+    """Active connections that have no open channel (never opened, expired, or refused)."""
+    live = select(WatchChannel.connection_id).where(
+        WatchChannel.stopped_at.is_(None), WatchChannel.expires_at > utcnow()
+    )
+    stmt = select(GoogleConnection.id).where(
+        GoogleConnection.state == "connected", GoogleConnection.id.not_in(live)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _ttl() -> int:
+    return int(current_app.config.get("GOOGLE_CHANNEL_TTL", DEFAULT_TTL))
