@@ -26,6 +26,15 @@ GOOGLE_PATHS = {
     "GOOGLE_BATCH_URI": "/batch/calendar/v3",
 }
 
+SYNC_TUNING = {
+    "GOOGLE_JOB_RETRY_INTERVALS": "5,30,120,600,1800",
+    "GOOGLE_HTTP_TIMEOUT": "30",
+    "GOOGLE_HTTP_RETRIES": "3",
+    "GOOGLE_CHANNEL_TTL": str(7 * 24 * 3600),
+    "GOOGLE_USER_QUOTA_PER_MINUTE": "600",
+    "GOOGLE_SILENCE_GRACE": "60",
+}
+
 # Only dev and test may run without real secrets; these are never used in production.
 DEV_SECRET_KEY = "dev-only-not-secret"
 DEV_TOKEN_KEY = "ZGV2LW9ubHktdG9rZW4ta2V5LW5vdC1zZWNyZXQtMDA="
@@ -62,7 +71,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
     config: dict[str, Any] = {
         "ENV_NAME": mode,
         "SECRET_KEY": env.get("SECRET_KEY") or (DEV_SECRET_KEY if relaxed else None),
-        "TOKEN_ENCRYPTION_KEY": env.get("TOKEN_ENCRYPTION_KEY") or (DEV_TOKEN_KEY if relaxed else None),
+        "TOKEN_ENCRYPTION_KEY": env.get("TOKEN_ENCRYPTION_KEY")
+        or (DEV_TOKEN_KEY if relaxed else None),
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         "REDIS_URL": env.get("REDIS_URL", "redis://localhost:6379/0"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/"),
@@ -77,6 +87,9 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
         "WTF_CSRF_TIME_LIMIT": None,
     }
     config.update(google_endpoints(env))
+    # Sync tuning; the defaults suit production, tests and benchmarks shorten them.
+    for key, default in SYNC_TUNING.items():
+        config[key] = env.get(key, default)
     missing = [key for key in ("SECRET_KEY", "TOKEN_ENCRYPTION_KEY") if not config[key]]
     if missing:
         raise ConfigError(f"Set {', '.join(missing)} in the environment (required in production).")

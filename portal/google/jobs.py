@@ -241,7 +241,6 @@ def replace_channel(connection: GoogleConnection, client: CalendarClient) -> boo
 
 
 SAFETY_NET_SECONDS = 15 * 60
-SILENCE_GRACE = timedelta(seconds=60)
 
 
 @job
@@ -254,7 +253,9 @@ def safety_pull_job(connection_id: int) -> str:
         counts = pull_changes(connection, client, checkpoint=db.session.commit)
         live = channels.live_channels(connection.id)
         changed_at = counts.earliest_change
-        if live and changed_at and changed_at < utcnow() - SILENCE_GRACE:
+        # A change younger than the grace period may simply have its notification in flight.
+        grace = timedelta(seconds=float(current_app.config.get("GOOGLE_SILENCE_GRACE", 60)))
+        if live and changed_at and changed_at < utcnow() - grace:
             heard = live[0].last_notification_at
             if heard is None or heard < changed_at:
                 log_activity(

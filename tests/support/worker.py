@@ -12,6 +12,7 @@ from flask import current_app
 from rq import SimpleWorker
 
 from portal.core.queue import get_queue, redis_connection
+from portal.extensions import db
 
 
 def run_jobs(max_seconds: float = 30.0) -> int:
@@ -27,6 +28,8 @@ def run_jobs(max_seconds: float = 30.0) -> int:
         with current_app.app_context():
             worker.work(burst=True, logging_level="WARNING")
         ran += worker.successful_job_count + worker.failed_job_count
+    # The test's own session must now see what the workers committed.
+    db.session.expire_all()
     return ran
 
 

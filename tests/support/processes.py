@@ -1,0 +1,78 @@
+"""Real worker processes for tests that kill or outlive them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSED_ON = (
+    "REDIS_URL",
+    "RQ_QUEUE",
+    "GOOGLE_EMULATOR_URL",
+    "GOOGLE_CLIENT_ID",
+    "GOOGLE_CLIENT_SECRET",
+    "PUBLIC_BASE_URL",
+    "SECRET_KEY",
+    "TOKEN_ENCRYPTION_KEY",
+    "GOOGLE_JOB_RETRY_INTERVALS",
+    "GOOGLE_HTTP_RETRIES",
+    "GOOGLE_HTTP_TIMEOUT",
+    "GOOGLE_SILENCE_GRACE",
+)
+
+
+def environment_of(app: Flask) -> dict[str, str]:
+    """The environment a separate process needs to be this test's portal."""
+    env = {**os.environ, "COORDINOTER_ENV": "test", "FLASK_APP": "wsgi"}
+    env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+    for key in PASSED_ON:
+        if app.config.get(key) is not None:
+            env[key] = str(app.config[key])
+    return env
+
+
+def start_worker(app: Flask) -> subprocess.Popen:
+    """`flask worker`, exactly as the Procfile runs it, against this test's database and Redis."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=ROOT,
+        env=environment_of(app),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def kill(process: subprocess.Popen) -> None:
+    """SIGKILL: no clean-up, no goodbye, as when a dyno is lost."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ask a worker to finish (SIGTERM), killing it if it will not."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            kill(process)
+
+
+def wait_for(condition, timeout: float = 15.0, interval: float = 0.05):
+    """Poll until condition() is truthy; returns its value or raises AssertionError."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {condition}")
