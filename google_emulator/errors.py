@@ -83,9 +83,9 @@ class ApiError(Exception):
     ) -> None:
         self.code = code
         self.reason = reason
-        self.message = message or REASON_MESSAGES.get(reason) or DEFAULT_REASONS.get(
-            code, (reason, reason)
-        )[1]
+        self.message = (
+            message or REASON_MESSAGES.get(reason) or DEFAULT_REASONS.get(code, (reason, reason))[1]
+        )
         self.location = location
         self.location_type = location_type
         self.domain = domain
@@ -94,7 +94,11 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         """The JSON envelope of this error."""
-        item: dict[str, Any] = {"domain": self.domain, "reason": self.reason, "message": self.message}
+        item: dict[str, Any] = {
+            "domain": self.domain,
+            "reason": self.reason,
+            "message": self.message,
+        }
         if self.location_type:
             item["locationType"] = self.location_type
         if self.location:
@@ -127,7 +131,9 @@ class OAuthError(Exception):
 
     def response(self) -> Response:
         """A Flask response carrying the OAuth error body."""
-        resp = json_response({"error": self.error, "error_description": self.description}, self.code)
+        resp = json_response(
+            {"error": self.error, "error_description": self.description}, self.code
+        )
         resp.headers["Cache-Control"] = "no-store"
         for name, value in self.headers.items():
             resp.headers[name] = value

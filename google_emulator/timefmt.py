@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import email.utils
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def utcnow() -> datetime:

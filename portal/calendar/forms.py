@@ -1,0 +1,205 @@
+"""The event form: what the coordinator types, checked and turned into EventData."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.calendar.operations import EventData
+from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, NonexistentLocalTime, to_local, to_utc
+from portal.core.timezones import is_valid_zone
+from portal.models import EVENT_STATUSES, EVENT_TYPES, Event, Participant
+
+# The browser sends "YYYY-MM-DDTHH:MM"; the first format is also how values are rendered.
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+INTERNAL_NOTES_LABEL = "Internal notes (stay in Coordinoter, never sent to Google)"
+TEXT_LIMIT = 10_000
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _drop_nul(value: str | None) -> str | None:
+    """NUL characters are never meant, and PostgreSQL refuses them in text columns."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def _within_years(form: FlaskForm, field) -> None:
+    """Keep dates where date arithmetic and zone conversion cannot overflow."""
+    if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+        raise ValidationError(f"Choose a date between {MIN_YEAR} and {MAX_YEAR}.")
+
+
+class EventForm(FlaskForm):
+    """Create or edit one event; start and end are wall-clock times in the chosen zone."""
+
+    title = StringField(
+        "Title",
+        filters=[_drop_nul, _strip],
+        validators=[DataRequired("Give the event a title."), Length(max=200)],
+    )
+    event_type = SelectField("Type", choices=list(EVENT_TYPES.items()), default="visit")
+    # Choices are this business's participants, set per request; the check is ours so an
+    # unknown or foreign id gets a clear message instead of "Not a valid choice".
+    participant_id = SelectField("Participant", choices=[], validate_choice=False, default="")
+    all_day = BooleanField("All day")
+    start = DateTimeLocalField(
+        "Starts", format=LOCAL_FORMATS, validators=[Optional(), _within_years]
+    )
+    end = DateTimeLocalField("Ends", format=LOCAL_FORMATS, validators=[Optional(), _within_years])
+    start_date = DateField("First day", validators=[Optional(), _within_years])
+    end_date = DateField("Last day", validators=[Optional(), _within_years])
+    time_zone = StringField(
+        "Time zone", filters=[_drop_nul, _strip], validators=[DataRequired("Choose a time zone.")]
+    )
+    location = StringField("Location", filters=[_drop_nul, _strip], validators=[Length(max=500)])
+    notes = TextAreaField("Notes", filters=[_drop_nul], validators=[Length(max=TEXT_LIMIT)])
+    internal_notes = TextAreaField(
+        INTERNAL_NOTES_LABEL, filters=[_drop_nul], validators=[Length(max=TEXT_LIMIT)]
+    )
+    status = SelectField("Status", choices=list(EVENT_STATUSES.items()), default="scheduled")
+    cancel_reason = StringField(
+        "Reason for cancelling", filters=[_drop_nul, _strip], validators=[Length(max=500)]
+    )
+
+    def __init__(self, participants: list[Participant], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.participant_id.choices = [("", "No participant")] + [
+            (str(p.id), p.name) for p in participants
+        ]
+        self._start_at: datetime | None = None
+        self._end_at: datetime | None = None
+
+    def validate_participant_id(self, field) -> None:
+        """Only a participant of this business (or none)."""
+        known = {value for value, _label in field.choices}
+        if field.data not in known:
+            raise ValidationError("Choose one of your practice's participants.")
+
+    def validate_time_zone(self, field) -> None:
+        """An IANA zone this machine knows."""
+        if not is_valid_zone(field.data):
+            raise ValidationError(
+                "Unknown time zone. Choose one from the list or type an IANA name "
+                "such as Australia/Perth."
+            )
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then the checks that need several fields together."""
+        super().validate(extra_validators)
+        # The inputs for the other mode stay in the page (hidden), so their values are
+        # ignored rather than reported.
+        unused = [self.start, self.end] if self.all_day.data else [self.start_date, self.end_date]
+        if self.status.data != "cancelled":
+            unused.append(self.cancel_reason)
+        for field in unused:
+            field.errors = []
+        if self.all_day.data:
+            self._check_dates()
+        else:
+            self._check_times()
+        if self.status.data == "cancelled" and not self.cancel_reason.data:
+            self.cancel_reason.errors.append("Say why it was cancelled.")
+        return not self.errors
+
+    def _check_dates(self) -> None:
+        for field in (self.start_date, self.end_date):
+            if field.data is None and not field.errors:
+                field.errors.append("Enter a date.")
+        if self.start_date.errors or self.end_date.errors:
+            return
+        if self.end_date.data < self.start_date.data:
+            self.end_date.errors.append("The last day cannot be before the first day.")
+
+    def _check_times(self) -> None:
+        for field in (self.start, self.end):
+            if field.data is None and not field.errors:
+                field.errors.append("Enter a date and time.")
+        if self.start.errors or self.end.errors or self.time_zone.errors:
+            return
+        try:
+            self._start_at = to_utc(self.start.data, self.time_zone.data)
+        except NonexistentLocalTime as error:
+            self.start.errors.append(str(error))
+        try:
+            self._end_at = to_utc(self.end.data, self.time_zone.data)
+        except NonexistentLocalTime as error:
+            self.end.errors.append(str(error))
+        if self._start_at and self._end_at and self._end_at <= self._start_at:
+            self.end.errors.append("The end must be after the start.")
+
+    def to_data(self) -> EventData:
+        """The validated form as EventData (UTC instants, or dates with an exclusive end)."""
+        all_day = bool(self.all_day.data)
+        cancelled = self.status.data == "cancelled"
+        return EventData(
+            title=self.title.data,
+            event_type=self.event_type.data,
+            time_zone=self.time_zone.data,
+            all_day=all_day,
+            start_at=None if all_day else self._start_at,
+            end_at=None if all_day else self._end_at,
+            start_date=self.start_date.data if all_day else None,
+            # The form's last day is inclusive; the model's end date is exclusive.
+            end_date=self.end_date.data + timedelta(days=1) if all_day else None,
+            participant_id=int(self.participant_id.data) if self.participant_id.data else None,
+            location=self.location.data or "",
+            notes=self.notes.data or "",
+            internal_notes=self.internal_notes.data or "",
+            status=self.status.data,
+            cancel_reason=(self.cancel_reason.data or "") if cancelled else "",
+        )
+
+
+def initial_for_new(start: datetime, zone_name: str, all_day: bool = False) -> dict:
+    """Form values for a new event starting at a wall-clock time (an hour long)."""
+    return {
+        "all_day": all_day,
+        "start": start,
+        "end": start + timedelta(hours=1),
+        "start_date": start.date(),
+        "end_date": start.date(),
+        "time_zone": zone_name,
+    }
+
+
+def initial_for_event(event: Event) -> dict:
+    """Form values showing an event as its coordinator entered it, in its own zone."""
+    values = {
+        "title": event.title,
+        "event_type": event.event_type,
+        "participant_id": str(event.participant_id or ""),
+        "all_day": event.all_day,
+        "time_zone": event.time_zone,
+        "location": event.location,
+        "notes": event.notes,
+        "internal_notes": event.internal_notes,
+        "status": event.status,
+        "cancel_reason": event.cancel_reason,
+    }
+    if event.all_day:
+        first, last = event.start_date, event.end_date - timedelta(days=1)
+        nine = datetime.combine(first, datetime.min.time()).replace(hour=9)
+        values.update(start=nine, end=nine + timedelta(hours=1))
+    else:
+        # A zone Google sent that this machine does not know is shown in UTC, and the
+        # form then asks for a valid one.
+        zone_name = event.time_zone if is_valid_zone(event.time_zone) else "UTC"
+        start = to_local(event.start_at, zone_name).replace(tzinfo=None)
+        end = to_local(event.end_at, zone_name).replace(tzinfo=None)
+        # An event ending at midnight ends on the previous day as far as people are concerned.
+        first, last = start.date(), max(start.date(), (end - timedelta(microseconds=1)).date())
+        values.update(start=start, end=end)
+    values.update(start_date=first, end_date=last)
+    return values

@@ -1,0 +1,211 @@
+"""Laying out a week: which event shows on which day, where in the hour grid, and in what order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, format_hour, format_time, to_local
+from portal.core.timezones import AUSTRALIAN_ZONES, is_valid_zone
+from portal.models import Event
+
+DAY_MINUTES = 24 * 60
+# The shortest block drawn, so a five-minute call is still readable and clickable.
+MIN_BLOCK_MINUTES = 20
+ZONE_LABELS = dict(AUSTRALIAN_ZONES)
+
+
+@dataclass
+class Block:
+    """The part of a timed event that falls on one day of the grid."""
+
+    event: Event
+    start_minute: float
+    end_minute: float
+    label: str
+    column: int = 0
+    columns: int = 1
+
+    @property
+    def top(self) -> float:
+        """Distance from midnight, in percent of the day."""
+        return round(self.start_minute / DAY_MINUTES * 100, 3)
+
+    @property
+    def height(self) -> float:
+        """Length, in percent of the day."""
+        return round((self.end_minute - self.start_minute) / DAY_MINUTES * 100, 3)
+
+    @property
+    def left(self) -> float:
+        """Offset within the day column when events overlap, in percent."""
+        return round(self.column / self.columns * 100, 3)
+
+    @property
+    def width(self) -> float:
+        """Share of the day column when events overlap, in percent."""
+        return round(100 / self.columns, 3)
+
+
+@dataclass
+class Day:
+    """One column of the week."""
+
+    date: date
+    is_today: bool
+    all_day: list[Event] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def heading(self) -> str:
+        """Monday 5 October."""
+        return f"{self.date:%A} {self.date.day} {self.date:%B}"
+
+    @property
+    def agenda(self) -> list[tuple[str, Event]]:
+        """The day's events in order, each with its time label: all-day first."""
+        items = [(_all_day_label(event, self.date), event) for event in self.all_day]
+        ordered = sorted(self.blocks, key=lambda b: (b.start_minute, b.end_minute, b.event.id))
+        return items + [(block.label, block.event) for block in ordered]
+
+
+@dataclass
+class Week:
+    """Seven days from a Monday, as seen from one time zone."""
+
+    monday: date
+    zone_name: str
+    days: list[Day]
+
+    @property
+    def previous(self) -> date:
+        """The Monday before."""
+        return self.monday - timedelta(days=7)
+
+    @property
+    def next(self) -> date:
+        """The Monday after."""
+        return self.monday + timedelta(days=7)
+
+    @property
+    def title(self) -> str:
+        """5 – 11 October 2026; 28 September – 4 October 2026; across a new year, both years."""
+        first, last = self.monday, self.monday + timedelta(days=6)
+        if first.year != last.year:
+            return f"{first.day} {first:%B %Y} – {last.day} {last:%B %Y}"
+        if first.month != last.month:
+            return f"{first.day} {first:%B} – {last.day} {last:%B %Y}"
+        return f"{first.day} – {last.day} {last:%B %Y}"
+
+    @property
+    def zone_label(self) -> str:
+        """The viewer's zone in words, without inventing abbreviations like AEST."""
+        return ZONE_LABELS.get(self.zone_name, self.zone_name)
+
+    @property
+    def hours(self) -> list[tuple[int, str]]:
+        """The grid's rows: each hour with its label."""
+        return [(hour, format_hour(hour)) for hour in range(24)]
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether nothing is on this week."""
+        return not any(day.all_day or day.blocks for day in self.days)
+
+
+def monday_of(value: str | None, today: date) -> date:
+    """The Monday of the week containing an ISO date; this week for missing or bad input."""
+    try:
+        day = date.fromisoformat(value) if value else today
+    except ValueError:
+        day = today
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        day = today
+    return day - timedelta(days=day.weekday())
+
+
+def build_week(events: list[Event], monday: date, zone_name: str, today: date) -> Week:
+    """Place each event on every day it covers, as seen from zone_name."""
+    days = [Day(monday + timedelta(days=i), monday + timedelta(days=i) == today) for i in range(7)]
+    for event in events:
+        if event.all_day:
+            for day in days:
+                if event.start_date <= day.date < event.end_date:
+                    day.all_day.append(event)
+            continue
+        start = to_local(event.start_at, zone_name).replace(tzinfo=None)
+        end = to_local(event.end_at, zone_name).replace(tzinfo=None)
+        label = _time_label(event, start, end, zone_name)
+        for day in days:
+            block = _block_on(day.date, event, start, end, label)
+            if block is not None:
+                day.blocks.append(block)
+    for day in days:
+        _arrange_side_by_side(day.blocks)
+    return Week(monday, zone_name, days)
+
+
+def _block_on(day: date, event: Event, start: datetime, end: datetime, label: str) -> Block | None:
+    """The piece of [start, end) (wall-clock times) that falls on day, if any."""
+    midnight = datetime.combine(day, time())
+    piece_start, piece_end = max(start, midnight), min(end, midnight + timedelta(days=1))
+    zero_length_here = start == end and start.date() == day
+    if piece_start >= piece_end and not zero_length_here:
+        return None
+    first = (piece_start - midnight).total_seconds() / 60
+    last = max((piece_end - midnight).total_seconds() / 60, first + MIN_BLOCK_MINUTES)
+    if last > DAY_MINUTES:
+        first, last = DAY_MINUTES - (last - first), DAY_MINUTES
+    return Block(event, first, last, label)
+
+
+def _time_label(event: Event, start: datetime, end: datetime, zone_name: str) -> str:
+    ends_at_midnight = end == datetime.combine(start.date() + timedelta(days=1), time())
+    if start.date() == end.date() or ends_at_midnight:
+        label = f"{format_time(start)} – {format_time(end)}"
+    else:
+        label = f"{start:%a} {format_time(start)} – {end:%a} {format_time(end)}"
+    # Say what the time is where the appointment happens, by place name, never an abbreviation.
+    # (A zone this machine does not know, perhaps from Google, is simply not mentioned.)
+    if event.time_zone != zone_name and is_valid_zone(event.time_zone):
+        there = to_local(event.start_at, event.time_zone)
+        label += f" ({format_time(there)} {_place(event.time_zone)} time)"
+    return label
+
+
+def _all_day_label(event: Event, day: date) -> str:
+    total = (event.end_date - event.start_date).days
+    if total == 1:
+        return "All day"
+    return f"All day (day {(day - event.start_date).days + 1} of {total})"
+
+
+def _place(zone_name: str) -> str:
+    return zone_name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _arrange_side_by_side(blocks: list[Block]) -> None:
+    """Give overlapping blocks their own columns, like paper diaries do."""
+    blocks.sort(key=lambda b: (b.start_minute, -b.end_minute, b.event.id))
+    group: list[Block] = []
+    column_ends: list[float] = []
+    group_end = 0.0
+    for block in blocks:
+        if group and block.start_minute >= group_end:
+            _share_width(group, len(column_ends))
+            group, column_ends, group_end = [], [], 0.0
+        for index, column_end in enumerate(column_ends):
+            if column_end <= block.start_minute:
+                block.column, column_ends[index] = index, block.end_minute
+                break
+        else:
+            block.column = len(column_ends)
+            column_ends.append(block.end_minute)
+        group.append(block)
+        group_end = max(group_end, block.end_minute)
+    _share_width(group, len(column_ends))
+
+
+def _share_width(group: list[Block], columns: int) -> None:
+    for block in group:
+        block.columns = columns

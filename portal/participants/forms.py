@@ -1,0 +1,48 @@
+"""The participant form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR
+
+
+def _strip(value: str | None) -> str | None:
+    """Trim, and drop NUL characters (never meant, and PostgreSQL refuses them)."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+def _digits_only(value: str | None) -> str | None:
+    """People copy NDIS numbers as "430 123 456"; keep the digits they meant."""
+    return value.replace(" ", "").replace("-", "") if isinstance(value, str) else value
+
+
+def _within_years(form: FlaskForm, field) -> None:
+    if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+        raise ValidationError(f"Choose a date between {MIN_YEAR} and {MAX_YEAR}.")
+
+
+class ParticipantForm(FlaskForm):
+    """Name, NDIS number and plan dates."""
+
+    name = StringField(
+        "Name", filters=[_strip], validators=[DataRequired("Enter a name."), Length(max=120)]
+    )
+    ndis_number = StringField(
+        "NDIS number",
+        filters=[_strip, _digits_only],
+        validators=[
+            DataRequired("Enter the NDIS number."),
+            Regexp(r"^[0-9]{9}\Z", message="An NDIS number is exactly 9 digits."),
+        ],
+    )
+    plan_start = DateField("Plan start", validators=[Optional(), _within_years])
+    plan_end = DateField("Plan end", validators=[Optional(), _within_years])
+
+    def validate_plan_end(self, field) -> None:
+        """A plan cannot end before it starts."""
+        start = self.plan_start.data
+        if field.data is not None and start is not None and field.data < start:
+            raise ValidationError("The plan end cannot be before the plan start.")
