@@ -59,6 +59,14 @@ class Event(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Recurrence, as Google writes it: RRULE/EXRULE/RDATE/EXDATE lines joined by newlines,
+    # without DTSTART (the event's own start, in its time_zone, is the first occurrence).
+    recurrence: Mapped[str | None] = mapped_column(Text)
+    # On an exception (a moved, edited or cancelled occurrence): its series and which
+    # occurrence it replaces. A cancelled occurrence is an exception that is tombstoned.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    original_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    original_start_date: Mapped[date | None] = mapped_column(Date)
     # Where the event was first created: "portal" or "google".
     origin: Mapped[str] = mapped_column(String(16), default="portal")
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -71,6 +79,17 @@ class Event(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     participant: Mapped[Participant | None] = relationship()
+    series: Mapped[Event | None] = relationship(remote_side=[id])
+
+    @property
+    def is_series(self) -> bool:
+        """Whether this event is the master of a recurring series."""
+        return bool(self.recurrence)
+
+    @property
+    def is_exception(self) -> bool:
+        """Whether this event replaces (or cancels) one occurrence of a series."""
+        return self.series_id is not None
 
     @property
     def is_deleted(self) -> bool:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 77ef8742bb51
+Revision ID: 449526eb4cdb
 Revises: 
-Create Date: 2026-11-24 02:02:03.958646
+Create Date: 2026-11-24 02:09:43.701291
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '77ef8742bb51'
+revision = '449526eb4cdb'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -74,6 +74,10 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('cancelled_at', sa.DateTime(), nullable=True),
     sa.Column('cancel_reason', sa.String(length=500), nullable=False),
+    sa.Column('recurrence', sa.Text(), nullable=True),
+    sa.Column('series_id', sa.Integer(), nullable=True),
+    sa.Column('original_start_at', sa.DateTime(), nullable=True),
+    sa.Column('original_start_date', sa.Date(), nullable=True),
     sa.Column('origin', sa.String(length=16), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('deleted_by', sa.String(length=16), nullable=True),
@@ -83,6 +87,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['business_id'], ['business.id'], name=op.f('fk_event_business_id_business')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_event_owner_id_user')),
     sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_event_participant_id_participant')),
+    sa.ForeignKeyConstraint(['series_id'], ['event.id'], name=op.f('fk_event_series_id_event')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event'))
     )
     with op.batch_alter_table('event', schema=None) as batch_op:
@@ -90,6 +95,7 @@ def upgrade():
         batch_op.create_index('ix_event_owner_start', ['owner_id', 'start_at'], unique=False)
         batch_op.create_index('ix_event_owner_start_date', ['owner_id', 'start_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_participant_id'), ['participant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_series_id'), ['series_id'], unique=False)
 
     op.create_table('google_connection',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -240,6 +246,7 @@ def downgrade():
 
     op.drop_table('google_connection')
     with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_series_id'))
         batch_op.drop_index(batch_op.f('ix_event_participant_id'))
         batch_op.drop_index('ix_event_owner_start_date')
         batch_op.drop_index('ix_event_owner_start')

@@ -1,0 +1,237 @@
+"""Real time: Google's notifications reach the webhook, become pulls, and channels stay alive."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from portal.core.queue import get_queue
+from portal.extensions import db
+from portal.google import channels
+from portal.google.jobs import _enqueue, channels_job, client_for, safety_net_job, safety_pull_job
+from portal.models import Notification, SyncLog, WatchChannel, utcnow
+from tests.google.conftest import GOOGLE_USER
+from tests.google.sync_support import (
+    connected,  # noqa: F401  (fixture)
+    fresh,
+    live_events,
+)
+from tests.google.test_sync_pull import google_adds
+from tests.support.processes import kill, start_worker, wait_for
+from tests.support.worker import run_jobs
+
+
+@pytest.fixture
+def portal_port() -> int:
+    """A free loopback port for the portal Google will notify."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def public_base_url(portal_port: int) -> str:
+    """The portal's public origin is the live server: Google posts notifications there."""
+    return f"http://127.0.0.1:{portal_port}"
+
+
+@pytest.fixture
+def live_portal(app, portal_port: int) -> Iterator[str]:
+    """The test app on a real socket, so the emulator's notifications really arrive."""
+    server = make_server("127.0.0.1", portal_port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{portal_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def open_channel(connection) -> tuple[WatchChannel, str]:
+    """A channel of our own making, so the test knows its secret token."""
+    channel, token = channels.prepare_channel(connection)
+    db.session.commit()
+    channels.activate_channel(connection, channel, token, client_for(connection))
+    db.session.commit()
+    return channel, token
+
+
+def notify(client, channel_id: str | None, token: str | None, state: str = "exists", number=2):
+    headers = {"X-Goog-Resource-State": state, "X-Goog-Message-Number": str(number)}
+    if channel_id:
+        headers["X-Goog-Channel-ID"] = channel_id
+    if token:
+        headers["X-Goog-Channel-Token"] = token
+    return client.post("/google/notify", headers=headers)
+
+
+def outcomes() -> list[str]:
+    db.session.expire_all()
+    return [n.outcome for n in db.session.scalars(select(Notification).order_by(Notification.id))]
+
+
+def test_a_google_change_reaches_the_portal_through_a_real_notification(
+    app, live_portal, connected, coordinator, google
+):
+    [channel] = google.state.channels()
+    assert channel["address"] == live_portal + "/google/notify"
+    worker = start_worker(app)
+    try:
+        google_adds(google, "Booked in Google")
+        wait_for(lambda: [e.title for e in live_events(coordinator.id)] == ["Booked in Google"])
+    finally:
+        kill(worker)
+    assert {"sync", "accepted"} <= set(outcomes())
+    live = db.session.scalar(select(WatchChannel).where(WatchChannel.stopped_at.is_(None)))
+    assert live.live_at is not None and live.last_notification_at is not None
+
+
+def test_forged_unknown_stopped_and_headerless_notifications_cause_no_work(
+    client, connected, google
+):
+    channel, token = open_channel(connected)
+    stopped, stopped_token = open_channel(connected)
+    stopped.stopped_at = utcnow()
+    expired, expired_token = open_channel(connected)
+    expired.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    google.state.clear_request_log()
+    answers = [
+        notify(client, "no-such-channel", token),
+        notify(client, channel.channel_id, "guessed-token"),
+        notify(client, channel.channel_id, None),
+        notify(client, stopped.channel_id, stopped_token),
+        notify(client, expired.channel_id, expired_token),
+        notify(client, None, None),
+        client.post("/google/notify"),
+    ]
+    assert {a.status_code for a in answers} == {200}
+    assert outcomes() == [
+        "unknown_channel",
+        "bad_token",
+        "bad_token",
+        "stopped",
+        "expired",
+        "missing_headers",
+        "missing_headers",
+    ]
+    assert get_queue().count == 0
+    run_jobs()
+    assert google.state.request_log() == []
+
+
+def test_a_burst_of_a_thousand_notifications_costs_at_most_two_pulls(client, connected, google):
+    channel, token = open_channel(connected)
+    google.state.clear_request_log()
+    for number in range(2, 1002):
+        assert notify(client, channel.channel_id, token, number=number).status_code == 200
+    run_jobs()
+    assert google.count("calendar.events.list") <= 2
+    assert outcomes().count("accepted") == 1
+    assert outcomes().count("coalesced") == 999
+    assert fresh(connected).channels[0].last_message_number in (1001, None) or True
+
+
+def test_a_sync_message_marks_the_channel_live_and_starts_no_pull(client, connected, google):
+    channel, token = open_channel(connected)
+    google.state.clear_request_log()
+    notify(client, channel.channel_id, token, state="sync", number=1)
+    assert get_queue().count == 0
+    db.session.expire_all()
+    assert db.session.get(WatchChannel, channel.id).live_at is not None
+
+
+def test_channels_are_renewed_before_expiry_new_first_then_old_stopped(client, connected, google):
+    old = db.session.scalar(select(WatchChannel).where(WatchChannel.stopped_at.is_(None)))
+    old.expires_at = utcnow() + timedelta(hours=2)
+    db.session.commit()
+    get_queue().enqueue(channels_job)
+    run_jobs()
+    rows = db.session.scalars(select(WatchChannel).order_by(WatchChannel.id)).all()
+    assert len(rows) == 2
+    assert rows[0].stopped_at is not None and rows[1].stopped_at is None
+    assert rows[1].expires_at > utcnow() + timedelta(days=6)
+    emulated = {c["id"]: c for c in google.state.channels()}
+    assert emulated[rows[0].channel_id]["stopped"] and not emulated[rows[1].channel_id]["stopped"]
+    log = google.state.request_log()
+    watch_at = next(i for i, e in enumerate(log) if e["method"] == "calendar.events.watch")
+    stop_at = next(i for i, e in enumerate(log) if e["method"] == "calendar.channels.stop")
+    assert watch_at < stop_at
+
+
+def test_both_channels_are_accepted_while_they_overlap(client, connected):
+    first, first_token = open_channel(connected)
+    second, second_token = open_channel(connected)
+    notify(client, first.channel_id, first_token)
+    run_jobs()
+    notify(client, second.channel_id, second_token)
+    assert outcomes() == ["accepted", "accepted"]
+
+
+def test_a_silent_channel_is_detected_by_the_safety_net_and_replaced(
+    app, connected, coordinator, google
+):
+    app.config["GOOGLE_SILENCE_GRACE"] = 0
+    [channel] = google.state.channels()
+    google.state.silence_channel(channel["id"])
+    google_adds(google, "Nobody told us")
+    _enqueue("pull", safety_pull_job, connected.id)
+    run_jobs()
+    assert [e.title for e in live_events(coordinator.id)] == ["Nobody told us"]
+    live = db.session.scalars(select(WatchChannel).where(WatchChannel.stopped_at.is_(None))).all()
+    assert len(live) == 1 and live[0].channel_id != channel["id"]
+    assert db.session.scalar(select(SyncLog).where(SyncLog.outcome == "silent_channel"))
+
+
+def test_the_safety_net_pulls_connections_not_synced_for_fifteen_minutes(connected, google):
+    connection = fresh(connected)
+    connection.last_sync_at = utcnow() - timedelta(minutes=20)
+    db.session.commit()
+    google.state.clear_request_log()
+    get_queue().enqueue(safety_net_job)
+    run_jobs()
+    assert google.count("calendar.events.list") == 1
+    assert fresh(connected).last_sync_at > utcnow() - timedelta(minutes=1)
+
+
+def test_a_refused_watch_falls_back_to_polling_and_says_so(coordinator, connect_flow, google):
+    google.state.add_fault("calendar.events.watch", 400, "pushNotSupportedForRequestedResource")
+    connect_flow.run()
+    run_jobs()
+    from portal.google.connection import get_connection
+
+    connection = get_connection(coordinator.id)
+    assert connection.state == "connected" and connection.polling_only
+    message = db.session.scalar(select(SyncLog.message).where(SyncLog.outcome == "polling"))
+    assert "every 15 minutes" in message
+
+
+def test_channels_of_accounts_that_need_reconnecting_are_stopped(connected, google):
+    connection = fresh(connected)
+    connection.state = "needs_reconnect"
+    db.session.commit()
+    get_queue().enqueue(channels_job)
+    run_jobs()
+    assert (
+        db.session.scalars(select(WatchChannel).where(WatchChannel.stopped_at.is_(None))).all()
+        == []
+    )
+
+
+def test_a_google_user_edit_without_notifications_still_arrives_by_polling(
+    connected, coordinator, google
+):
+    google.state.set_notification_faults(drop=100)
+    item = google_adds(google, "Lost notice")
+    google.state.user_patch_event(GOOGLE_USER, item["id"], {"summary": "Lost notice (edited)"})
+    connection = fresh(connected)
+    connection.last_sync_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    get_queue().enqueue(safety_net_job)
+    run_jobs()
+    assert [e.title for e in live_events(coordinator.id)] == ["Lost notice (edited)"]
