@@ -12,7 +12,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -36,7 +36,9 @@ def token_matches(channel: WatchChannel, token: str | None) -> bool:
 
 def webhook_address() -> str:
     """PUBLIC_BASE_URL + /google/notify, where Google posts notifications."""
-    return current_app.config["PUBLIC_BASE_URL"] + url_for("webhook.notify")
+    # Built from the URL map rather than url_for: workers have no request to build from.
+    path = current_app.url_map.bind("localhost").build("webhook.notify")
+    return current_app.config["PUBLIC_BASE_URL"] + path
 
 
 def webhook_is_https() -> bool:

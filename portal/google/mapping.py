@@ -37,6 +37,16 @@ def synced_fields(event: Event, privacy_level: str) -> set[str]:
     }.get(privacy_level, {"time"})
 
 
+def instance_id_for(series_google_id: str, event: Event) -> str:
+    """Google's id for one occurrence of a series: the series id plus the original start.
+
+    Timed occurrences use their original start in UTC (basic format), all-day ones the date.
+    """
+    if event.original_start_date is not None:
+        return f"{series_google_id}_{event.original_start_date:%Y%m%d}"
+    return f"{series_google_id}_{event.original_start_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
 def to_google(event: Event, privacy_level: str) -> dict:
     """The resource body to insert or patch for this event at this privacy level."""
     fields = synced_fields(event, privacy_level)
@@ -51,6 +61,8 @@ def to_google(event: Event, privacy_level: str) -> dict:
         body["location"] = event.location or ""
     if "notes" in fields:
         body["description"] = event.notes or ""
+    if event.recurrence:
+        body["recurrence"] = event.recurrence.split("\n")
     return body
 
 
@@ -76,9 +88,20 @@ def parse_rfc3339(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def is_recurring(item: dict) -> bool:
-    """Whether a Google item is a series or an instance of one."""
-    return bool(item.get("recurrence") or item.get("recurringEventId"))
+def is_exception(item: dict) -> bool:
+    """Whether a Google item replaces or cancels one occurrence of a series."""
+    return bool(item.get("recurringEventId"))
+
+
+def original_start(item: dict) -> dict:
+    """The Event fields naming which occurrence a Google exception replaces."""
+    original = item.get("originalStartTime", {})
+    if "date" in original:
+        return {
+            "original_start_date": date.fromisoformat(original["date"]),
+            "original_start_at": None,
+        }
+    return {"original_start_at": parse_rfc3339(original["dateTime"]), "original_start_date": None}
 
 
 def portal_id_of(item: dict) -> int | None:
@@ -98,6 +121,9 @@ def from_google(item: dict, fields: set[str], default_zone: str) -> dict:
         values["notes"] = item.get("description") or ""
     if "time" in fields:
         values.update(_times_from_google(item, default_zone))
+        if not is_exception(item):
+            # Google keeps the rule on the series only; exceptions never carry one.
+            values["recurrence"] = "\n".join(item.get("recurrence") or []) or None
     return values
 
 
@@ -140,5 +166,6 @@ def snapshot(event: Event) -> dict:
         if (event.end_date or event.end_at)
         else None,
         "time_zone": event.time_zone,
+        "recurrence": event.recurrence,
         "version": event.version,
     }

@@ -10,7 +10,13 @@ from sqlalchemy import or_, select
 from portal.extensions import db
 from portal.google.activity import log_activity
 from portal.google.client import CalendarClient, GoogleApiError
-from portal.google.reconcile import PullCounts, apply_remote_event, tombstone_from_google
+from portal.google.mapping import is_exception
+from portal.google.reconcile import (
+    PullCounts,
+    apply_remote_event,
+    series_of,
+    tombstone_from_google,
+)
 from portal.models import Event, EventLink, GoogleConnection, utcnow
 
 IMPORT_WINDOW_DAYS = 90
@@ -75,19 +81,38 @@ def _apply_pages(
 ) -> str | None:
     """Apply each page, committing applied items as we go but never the new sync token."""
     full = seen is not None
+    deferred: list[dict] = []
+    next_token = None
     for page in client.iter_event_pages(connection.calendar_id, **listing):
         items = page.get("items", [])
-        for item in items:
-            apply_remote_event(connection, item, counts, log_each=not full)
+        # Series before their exceptions, so an exception finds its series on the same page.
+        for item in sorted(items, key=is_exception):
+            if apply_remote_event(connection, item, counts, log_each=not full) == "deferred":
+                deferred.append(item)
             if full:
                 seen.add(item["id"])
         if full:
             connection.import_count += len(items)
         # Progress survives a crash; the token does not move until the end, so a crash re-pulls.
         checkpoint()
-        if page.get("nextSyncToken"):
-            return page["nextSyncToken"]
-    return None
+        next_token = page.get("nextSyncToken")
+    _apply_deferred(connection, client, counts, deferred, log_each=not full)
+    return next_token
+
+
+def _apply_deferred(
+    connection: GoogleConnection,
+    client: CalendarClient,
+    counts: PullCounts,
+    deferred: list[dict],
+    log_each: bool,
+) -> None:
+    """Exceptions whose series came later, or not at all (fetch the series, then retry)."""
+    for item in deferred:
+        if series_of(connection, item) is None:
+            series = client.get_event(connection.calendar_id, item["recurringEventId"])
+            apply_remote_event(connection, series, counts, log_each)
+        apply_remote_event(connection, item, counts, log_each)
 
 
 def _tombstone_missing(connection: GoogleConnection, seen: set[str], window_start) -> int:
@@ -113,7 +138,7 @@ def _tombstone_missing(connection: GoogleConnection, seen: set[str], window_star
 def _finish(connection: GoogleConnection, token: str | None, counts: PullCounts, full: bool):
     connection.sync_token = token
     connection.last_sync_at = utcnow()
-    if counts.changes or counts.conflicts or counts.recurring_skipped or full:
+    if counts.changes or counts.conflicts or full:
         kind = "import" if full else "pull"
         log_activity(connection, kind, counts.summary(), direction="from_google")
     db.session.flush()

@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.google.activity import log_activity
 from portal.google.client import CalendarClient, GoogleApiError
 from portal.google.links import link_for_event, remember
-from portal.google.mapping import google_id_for, snapshot, to_google
+from portal.google.mapping import google_id_for, instance_id_for, snapshot, to_google
 from portal.google.pull import IMPORT_WINDOW_DAYS
 from portal.google.reconcile import settle_conflict, tombstone_from_google
 from portal.models import Event, EventLink, GoogleConnection, OutboxEntry, utcnow
@@ -63,6 +63,8 @@ def push_event(connection: GoogleConnection, event: Event, client: CalendarClien
 
 
 def _push(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
+    if event.is_exception:
+        return _push_occurrence(connection, event, client)
     link = link_for_event(connection.id, event.id)
     if event.is_deleted:
         return _delete(connection, event, link, client)
@@ -74,6 +76,43 @@ def _push(connection: GoogleConnection, event: Event, client: CalendarClient) ->
     if link.synced_version >= event.version:
         return "unchanged"
     return _patch(connection, event, link, client)
+
+
+def _push_occurrence(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
+    """A moved, edited or cancelled occurrence: written to the series' instance in Google."""
+    series = db.session.get(Event, event.series_id)
+    series_link = link_for_event(connection.id, series.id)
+    if series_link is None and not series.is_deleted:
+        # The occurrence's series must exist in Google first.
+        _push(connection, series, client)
+        series_link = link_for_event(connection.id, series.id)
+    if series_link is None or series_link.remote_deleted:
+        return "skipped"
+    link = link_for_event(connection.id, event.id)
+    if link is not None:
+        if event.is_deleted:
+            return _delete(connection, event, link, client)
+        if link.remote_deleted:
+            return "skipped"
+        return (
+            "unchanged"
+            if link.synced_version >= event.version
+            else _patch(connection, event, link, client)
+        )
+    instance_id = instance_id_for(series_link.google_event_id, event)
+    if event.is_deleted:
+        if event.deleted_by != "google":
+            client.delete_event(connection.calendar_id, instance_id)
+        _link(connection, event, {"id": instance_id, "status": "cancelled"}, event.version)
+        _log_push(connection, event, f"One occurrence of “{event.title}” cancelled in Google")
+        return "deleted"
+    # Writing to an instance id is how Google makes an exception of one occurrence.
+    item = client.patch_event(
+        connection.calendar_id, instance_id, to_google(event, connection.privacy_level)
+    )
+    _link(connection, event, item, event.version)
+    _log_push(connection, event, f"One occurrence of “{event.title}” changed in Google")
+    return "updated"
 
 
 def _insert(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:

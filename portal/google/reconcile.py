@@ -5,15 +5,18 @@ Used by the pull (every changed item) and by the push (after a 412 tells us Goog
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.google.activity import log_activity
 from portal.google.links import link_for_google_id, remember
 from portal.google.mapping import (
     from_google,
-    is_recurring,
+    is_exception,
+    original_start,
     parse_rfc3339,
     portal_id_of,
     snapshot,
@@ -32,7 +35,6 @@ class PullCounts:
     echoes: int = 0
     conflicts: int = 0
     unchanged: int = 0
-    recurring_skipped: set[str] = field(default_factory=set)
     # Google's `updated` of the oldest change applied: tells a silent channel from a late one.
     earliest_change: datetime | None = None
 
@@ -52,9 +54,6 @@ class PullCounts:
         parts = [f"{self.changes} change{'s' if self.changes != 1 else ''} from Google"]
         if self.conflicts:
             parts.append(f"{self.conflicts} conflict{'s' if self.conflicts != 1 else ''} resolved")
-        if self.recurring_skipped:
-            n = len(self.recurring_skipped)
-            parts.append(f"{n} recurring series not yet supported")
         return ", ".join(parts)
 
 
@@ -71,21 +70,33 @@ def apply_remote_event(
 def _apply_remote_event(
     connection: GoogleConnection, item: dict, counts: PullCounts, log_each: bool
 ) -> str:
-    if is_recurring(item):
-        # Recurring series are not synced yet: skip the whole series, never half of it.
-        counts.recurring_skipped.add(item.get("recurringEventId") or item["id"])
-        return "recurring"
     link = link_for_google_id(connection.id, item["id"]) or _relink(connection, item)
+    series = None
+    if link is None and is_exception(item):
+        series = series_of(connection, item)
+        if series is None:
+            # Its series has not arrived yet (a later page): the caller retries it at the end.
+            return "deferred"
     if item.get("status") == "cancelled":
+        if link is None and series is not None:
+            _create_from_google(connection, item, series, cancelled=True)
+            counts.deleted += 1
+            return "deleted"
         return _apply_cancel(connection, link, item, counts, log_each)
     if link is not None and link.etag == item.get("etag"):
         counts.echoes += 1
         return "echo"
     if link is None:
-        _create_from_google(connection, item)
+        _create_from_google(connection, item, series)
         counts.created += 1
         return "created"
     return _apply_change(connection, link, item, counts, log_each)
+
+
+def series_of(connection: GoogleConnection, item: dict) -> Event | None:
+    """The portal series an exception item belongs to, if that series is linked already."""
+    link = link_for_google_id(connection.id, item["recurringEventId"])
+    return db.session.get(Event, link.event_id) if link is not None else None
 
 
 def _relink(connection: GoogleConnection, item: dict) -> EventLink | None:
@@ -96,28 +107,39 @@ def _relink(connection: GoogleConnection, item: dict) -> EventLink | None:
     event = db.session.get(Event, portal_id)
     if event is None or event.owner_id != connection.user_id:
         return None
+    # Google copies a series' properties onto its instances: an instance naming our series
+    # is not our series.
+    if is_exception(item) != event.is_exception:
+        return None
+    # Version 0: the pull compares both sides before deciding who is newer.
     link = EventLink(
-        connection_id=connection.id,
-        event_id=event.id,
-        google_event_id=item["id"],
-        synced_version=event.version,
+        connection_id=connection.id, event_id=event.id, google_event_id=item["id"], synced_version=0
     )
     db.session.add(link)
     db.session.flush()
     return link
 
 
-def _create_from_google(connection: GoogleConnection, item: dict) -> Event:
+def _create_from_google(
+    connection: GoogleConnection, item: dict, series: Event | None = None, cancelled: bool = False
+) -> Event:
     user = db.session.get(User, connection.user_id)
-    fields = {"time", "title", "location", "notes"}
     event = Event(
         business_id=user.business_id,
         owner_id=user.id,
         origin="google",
         event_type="other",
         updated_at=_updated(item),
-        **from_google(item, fields, user.time_zone),
     )
+    if series is not None:
+        _inherit(event, series, item, connection)
+    if cancelled:
+        _occurrence_times(event, series)
+        event.deleted_at, event.deleted_by = utcnow(), "google"
+    else:
+        fields = synced_fields(event, connection.privacy_level)
+        for name, value in from_google(item, fields, user.time_zone).items():
+            setattr(event, name, value)
     db.session.add(event)
     db.session.flush()
     db.session.add(
@@ -129,10 +151,41 @@ def _create_from_google(connection: GoogleConnection, item: dict) -> Event:
             google_updated=_updated(item),
             synced_version=event.version,
             synced_at=utcnow(),
+            remote_deleted=cancelled,
         )
     )
     db.session.flush()
     return event
+
+
+def _inherit(event: Event, series: Event, item: dict, connection: GoogleConnection) -> None:
+    """An exception starts as a copy of its series; Google's fields then go on top."""
+    for name in (
+        "origin",
+        "event_type",
+        "participant_id",
+        "title",
+        "location",
+        "notes",
+        "internal_notes",
+        "time_zone",
+        "all_day",
+    ):
+        setattr(event, name, getattr(series, name))
+    event.series_id = series.id
+    for name, value in original_start(item).items():
+        setattr(event, name, value)
+
+
+def _occurrence_times(event: Event, series: Event) -> None:
+    """A cancelled occurrence keeps the times it had before it was cancelled."""
+    if series.all_day:
+        length = series.end_date - series.start_date
+        event.start_date = event.original_start_date
+        event.end_date = event.original_start_date + length
+    else:
+        event.start_at = event.original_start_at
+        event.end_at = event.original_start_at + (series.end_at - series.start_at)
 
 
 def _apply_cancel(
@@ -157,14 +210,26 @@ def _apply_cancel(
 
 
 def tombstone_from_google(connection: GoogleConnection, event: Event, log: bool = True) -> None:
-    """Mark a portal event deleted in Google: kept as a record, hidden from the calendar."""
-    event.deleted_at = utcnow()
-    event.deleted_by = "google"
-    event.version += 1
-    link = db.session.query(EventLink).filter_by(connection_id=connection.id, event_id=event.id)
-    for row in link:
-        row.synced_version = event.version
-        row.remote_deleted = True
+    """Mark a portal event deleted in Google: kept as a record, hidden from the calendar.
+
+    Deleting a series in Google deletes every occurrence, so its exceptions go too.
+    """
+    doomed = [event]
+    if event.is_series:
+        doomed += db.session.scalars(
+            select(Event).where(Event.series_id == event.id, Event.deleted_at.is_(None))
+        ).all()
+    for row in doomed:
+        row.deleted_at = utcnow()
+        row.deleted_by = "google"
+        row.version += 1
+        for link in db.session.scalars(
+            select(EventLink).where(
+                EventLink.connection_id == connection.id, EventLink.event_id == row.id
+            )
+        ):
+            link.synced_version = row.version
+            link.remote_deleted = True
     if log:
         log_activity(
             connection,
@@ -187,6 +252,11 @@ def _apply_change(
         counts.unchanged += 1
         return "unchanged"
     local_pending = link.synced_version < event.version
+    if local_pending and not _differs(connection, event, item):
+        # Google already holds what the portal would send: nothing to settle.
+        remember(link, item, event.version)
+        counts.unchanged += 1
+        return "unchanged"
     if local_pending:
         counts.conflicts += 1
         settle_conflict(connection, event, link, item)
@@ -215,15 +285,21 @@ def _apply_change(
     return "unchanged"
 
 
+def _remote_values(connection: GoogleConnection, event: Event, item: dict) -> dict:
+    user_zone = db.session.get(User, connection.user_id).time_zone
+    return from_google(item, synced_fields(event, connection.privacy_level), user_zone)
+
+
+def _differs(connection: GoogleConnection, event: Event, item: dict) -> bool:
+    values = _remote_values(connection, event, item)
+    return any(getattr(event, name) != value for name, value in values.items())
+
+
 def apply_fields(connection: GoogleConnection, event: Event, item: dict) -> bool:
     """Copy the synced fields of a Google item onto the event; True when anything changed."""
-    user_zone = db.session.get(User, connection.user_id).time_zone
-    values = from_google(item, synced_fields(event, connection.privacy_level), user_zone)
-    changed = False
-    for name, value in values.items():
-        if getattr(event, name) != value:
-            setattr(event, name, value)
-            changed = True
+    changed = _differs(connection, event, item)
+    for name, value in _remote_values(connection, event, item).items():
+        setattr(event, name, value)
     return changed
 
 

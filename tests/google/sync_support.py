@@ -4,28 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Event, EventLink, GoogleConnection, OutboxEntry, SyncLog
 from tests.google.conftest import GOOGLE_USER
-from tests.support.worker import run_jobs
 
 SOON = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(days=2)
-
-
-@pytest.fixture
-def connected(coordinator, connect_flow, google):
-    """The logged-in coordinator, connected to Google and past the initial import."""
-    response = connect_flow.run()
-    assert response.status_code in (302, 200), response.text
-    run_jobs()
-    connection = db.session.scalar(
-        select(GoogleConnection).where(GoogleConnection.user_id == coordinator.id)
-    )
-    assert connection.state == "connected", connection.last_error
-    return connection
 
 
 def fresh(connection: GoogleConnection) -> GoogleConnection:

@@ -18,7 +18,6 @@ from portal.google.jobs import _enqueue, channels_job, client_for, safety_net_jo
 from portal.models import Notification, SyncLog, WatchChannel, utcnow
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import (
-    connected,  # noqa: F401  (fixture)
     fresh,
     live_events,
 )

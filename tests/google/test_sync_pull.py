@@ -17,7 +17,6 @@ from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import (
     SOON,
     activity,
-    connected,  # noqa: F401  (fixture)
     fresh,
     google_events,
     link_of,
@@ -288,13 +287,3 @@ def test_times_round_trip_exactly_across_daylight_saving(
     pushed = next(i for i in google_events(google) if i["summary"] == "From portal")
     assert pushed["start"] == {"dateTime": local_start, "timeZone": zone}
     assert db.session.get(Event, ours.id).start_at == utc_start
-
-
-def test_recurring_series_are_skipped_whole_and_counted(connected, coordinator, google):
-    google.state.user_insert_event(
-        GOOGLE_USER,
-        {"summary": "Weekly check-in", "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4"], **timed(SOON)},
-    )
-    pull(connected)
-    assert live_events(coordinator.id) == []
-    assert "1 recurring series not yet supported" in activity("pull")[-1].message

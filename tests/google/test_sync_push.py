@@ -16,7 +16,6 @@ from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import (
     SOON,
     activity,
-    connected,  # noqa: F401  (fixture)
     fresh,
     google_events,
     link_of,

@@ -15,13 +15,12 @@ from portal.google.locks import connection_lock
 from portal.models import EventLink
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import (
-    connected,  # noqa: F401  (fixture)
     google_events,
     live_events,
     pending_outbox,
 )
-from tests.google.test_sync_push import add_event
 from tests.google.test_sync_pull import google_adds
+from tests.google.test_sync_push import add_event
 from tests.support.processes import kill, start_worker, wait_for
 from tests.support.worker import run_jobs
 
@@ -93,7 +92,8 @@ def test_while_a_pull_runs_one_more_waits_and_no_more(app, connected, coordinato
         time.sleep(0.3)
     finally:
         kill(worker)
-    assert google.count("calendar.events.list") == 2
+    calls = [(c["time"], c["status"]) for c in google.calls("calendar.events.list")]
+    assert len(calls) == 2, (calls, worker.stderr.read().decode()[-3000:])
 
 
 @pytest.mark.usefixtures("connected")

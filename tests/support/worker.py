@@ -6,10 +6,12 @@ queue and a burst worker sees its retries.
 
 from __future__ import annotations
 
+import threading
 import time
 
 from flask import current_app
 from rq import SimpleWorker
+from rq.timeouts import TimerDeathPenalty
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
@@ -23,14 +25,42 @@ def run_jobs(max_seconds: float = 30.0) -> int:
     while queue.count:
         if time.monotonic() > deadline:
             raise AssertionError("the job queue did not empty in time")
-        worker = SimpleWorker([queue], connection=redis_connection())
-        # A worker has its own app context, hence its own database session, as in production.
-        with current_app.app_context():
-            worker.work(burst=True, logging_level="WARNING")
-        ran += worker.successful_job_count + worker.failed_job_count
+        ran += _burst_in_thread(current_app._get_current_object(), queue)
     # The test's own session must now see what the workers committed.
     db.session.expire_all()
     return ran
+
+
+class ThreadWorker(SimpleWorker):
+    """A SimpleWorker for a non-main thread, where signals cannot be used."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        """Signal handlers can only be installed from the main thread; the test stops us."""
+
+
+def _burst_in_thread(app, queue) -> int:
+    """One burst in a thread of its own: like a real worker it has no request context (no
+    url_for without one) and its own app context, hence its own database session."""
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with app.app_context():
+                worker = ThreadWorker([queue], connection=redis_connection())
+                worker.work(burst=True, logging_level="WARNING")
+                counts.append(worker.successful_job_count + worker.failed_job_count)
+        except BaseException as exc:  # surfaced in the test's own thread below
+            errors.append(exc)
+
+    thread = threading.Thread(target=work, name="rq-test-worker")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return counts[0]
 
 
 def failed_jobs() -> list:

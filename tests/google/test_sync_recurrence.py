@@ -1,0 +1,189 @@
+"""Recurring series both ways: series, moved occurrences and cancelled occurrences."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.google.jobs import enqueue_pull
+from portal.google.outbox import kick, record_change
+from portal.models import Event
+from tests.google.conftest import GOOGLE_USER
+from tests.google.sync_support import google_events, link_of, live_events
+from tests.support.worker import run_jobs
+
+# A Monday at 9:00 in Sydney, before daylight saving starts on 4 October 2026.
+FIRST = datetime(2026, 9, 21, 23, 0, tzinfo=UTC)
+WEEKLY = "RRULE:FREQ=WEEKLY;COUNT=6"
+
+
+def pull(connection) -> None:
+    enqueue_pull(connection.id)
+    run_jobs()
+
+
+def google_series(google, summary="Weekly check-in", rule=WEEKLY) -> dict:
+    return google.state.user_insert_event(
+        GOOGLE_USER,
+        {
+            "summary": summary,
+            "start": {"dateTime": "2026-09-22T09:00:00+10:00", "timeZone": "Australia/Sydney"},
+            "end": {"dateTime": "2026-09-22T10:00:00+10:00", "timeZone": "Australia/Sydney"},
+            "recurrence": [rule],
+        },
+    )
+
+
+def test_a_google_series_arrives_whole_with_its_moved_and_cancelled_occurrences(
+    connected, coordinator, google
+):
+    series = google_series(google)
+    # Third occurrence (6 Oct, after the DST change: 9:00 local is 22:00 UTC the day before).
+    third = f"{series['id']}_20261005T220000Z"
+    google.state.user_patch_event(
+        GOOGLE_USER,
+        third,
+        {
+            "summary": "Weekly check-in (moved)",
+            "start": {"dateTime": "2026-10-06T14:00:00+11:00", "timeZone": "Australia/Sydney"},
+            "end": {"dateTime": "2026-10-06T15:00:00+11:00", "timeZone": "Australia/Sydney"},
+        },
+    )
+    google.state.user_delete_event(GOOGLE_USER, f"{series['id']}_20261012T220000Z")
+    pull(connected)
+    rows = db.session.scalars(select(Event).where(Event.owner_id == coordinator.id)).all()
+    [master] = [e for e in rows if e.is_series]
+    assert master.recurrence == WEEKLY
+    assert master.start_at == FIRST and master.time_zone == "Australia/Sydney"
+    moved = next(e for e in rows if e.is_exception and not e.is_deleted)
+    assert moved.series_id == master.id
+    assert moved.original_start_at == datetime(2026, 10, 5, 22, 0, tzinfo=UTC)
+    assert moved.start_at == datetime(2026, 10, 6, 3, 0, tzinfo=UTC)
+    assert moved.title == "Weekly check-in (moved)"
+    cancelled = next(e for e in rows if e.is_exception and e.is_deleted)
+    assert cancelled.original_start_at == datetime(2026, 10, 12, 22, 0, tzinfo=UTC)
+    assert cancelled.deleted_by == "google"
+    assert len(rows) == 3
+
+
+def test_deleting_a_series_in_google_tombstones_it_and_its_occurrences(
+    connected, coordinator, google
+):
+    series = google_series(google)
+    google.state.user_patch_event(
+        GOOGLE_USER, f"{series['id']}_20260928T230000Z", {"summary": "Moved one"}
+    )
+    pull(connected)
+    google.state.user_delete_event(GOOGLE_USER, series["id"])
+    pull(connected)
+    assert live_events(coordinator.id) == []
+
+
+def add_series(user, title="Fortnightly team meeting", **fields) -> Event:
+    event = Event(
+        business_id=user.business_id,
+        owner_id=user.id,
+        title=title,
+        time_zone="Australia/Sydney",
+        start_at=FIRST,
+        end_at=FIRST + timedelta(hours=1),
+        recurrence="RRULE:FREQ=WEEKLY;INTERVAL=2;COUNT=5",
+        **fields,
+    )
+    db.session.add(event)
+    db.session.flush()
+    record_change(event)
+    db.session.commit()
+    kick(user.id)
+    return event
+
+
+def add_exception(series: Event, original: datetime, **fields) -> Event:
+    exception = Event(
+        business_id=series.business_id,
+        owner_id=series.owner_id,
+        title=fields.pop("title", series.title),
+        time_zone=series.time_zone,
+        series_id=series.id,
+        original_start_at=original,
+        start_at=fields.pop("start_at", original),
+        end_at=fields.pop("end_at", original + timedelta(hours=1)),
+        **fields,
+    )
+    db.session.add(exception)
+    db.session.flush()
+    record_change(exception)
+    db.session.commit()
+    kick(series.owner_id)
+    return exception
+
+
+def test_a_portal_series_goes_to_google_as_one_series_with_its_exceptions(
+    connected, coordinator, google
+):
+    series = add_series(coordinator)
+    run_jobs()
+    [item] = google_events(google)
+    assert item["recurrence"] == ["RRULE:FREQ=WEEKLY;INTERVAL=2;COUNT=5"]
+    assert item["start"] == {
+        "dateTime": "2026-09-22T09:00:00+10:00",
+        "timeZone": "Australia/Sydney",
+    }
+    # Move the second occurrence (6 Oct, now daylight time) and cancel the third.
+    second = datetime(2026, 10, 5, 22, 0, tzinfo=UTC)
+    add_exception(
+        series,
+        second,
+        title="Team meeting (moved)",
+        start_at=second + timedelta(hours=2),
+        end_at=second + timedelta(hours=3),
+    )
+    add_exception(
+        series,
+        datetime(2026, 10, 19, 22, 0, tzinfo=UTC),
+        deleted_at=datetime.now(UTC),
+        deleted_by="portal",
+    )
+    run_jobs()
+    instances = google.state.expand(GOOGLE_USER, "2026-09-01T00:00:00Z", "2027-01-01T00:00:00Z")
+    starts = [(i["start"]["dateTime"], i.get("summary")) for i in instances]
+    assert starts == [
+        ("2026-09-22T09:00:00+10:00", "Fortnightly team meeting"),
+        ("2026-10-06T11:00:00+11:00", "Team meeting (moved)"),
+        ("2026-11-03T09:00:00+11:00", "Fortnightly team meeting"),
+        ("2026-11-17T09:00:00+11:00", "Fortnightly team meeting"),
+    ]
+    # Our own writes come back as echoes: nothing changes in the portal.
+    versions = {e.id: e.version for e in db.session.scalars(select(Event))}
+    pull(connected)
+    assert {e.id: e.version for e in db.session.scalars(select(Event))} == versions
+    assert len(db.session.scalars(select(Event)).all()) == 3
+
+
+def test_an_all_day_monthly_series_round_trips(connected, coordinator, google):
+    event = Event(
+        business_id=coordinator.business_id,
+        owner_id=coordinator.id,
+        title="Progress report due",
+        time_zone="Australia/Brisbane",
+        all_day=True,
+        start_date=date(2026, 12, 14),
+        end_date=date(2026, 12, 15),
+        recurrence="RRULE:FREQ=MONTHLY;BYMONTHDAY=14;COUNT=12",
+    )
+    db.session.add(event)
+    db.session.flush()
+    record_change(event)
+    db.session.commit()
+    kick(coordinator.id)
+    run_jobs()
+    instances = google.state.expand(GOOGLE_USER, "2026-12-01T00:00:00Z", "2028-01-01T00:00:00Z")
+    assert [i["start"]["date"] for i in instances][:3] == ["2026-12-14", "2027-01-14", "2027-02-14"]
+    assert len(instances) == 12
+    google_id = link_of(event).google_event_id
+    google.state.user_delete_event(GOOGLE_USER, f"{google_id}_20270214")
+    pull(connected)
+    cancelled = db.session.scalar(select(Event).where(Event.series_id == event.id))
+    assert cancelled.original_start_date == date(2027, 2, 14) and cancelled.is_deleted
