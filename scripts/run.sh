@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 export FLASK_APP=wsgi
 export COORDINOTER_ENV="${COORDINOTER_ENV:-development}"
-export PORT="${PORT:-5000}"
+export PORTAL_PORT="${PORT:-5000}"
 export EMULATOR_PORT="${EMULATOR_PORT:-8081}"
-export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$PORT}"
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$PORTAL_PORT}"
 # Unless a real Google client is configured, use the local emulator and its demo client.
 if [ -z "${GOOGLE_CLIENT_ID:-}" ]; then
   export GOOGLE_EMULATOR_URL="${GOOGLE_EMULATOR_URL:-http://127.0.0.1:$EMULATOR_PORT}"
@@ -17,5 +17,5 @@ if [ -z "${GOOGLE_CLIENT_ID:-}" ]; then
   export RUN_EMULATOR=1
 fi
 flask db upgrade
-echo "Coordinoter: http://localhost:$PORT   (Google emulator: ${GOOGLE_EMULATOR_URL:-off})"
+echo "Coordinoter: http://localhost:$PORTAL_PORT   (Google emulator: ${GOOGLE_EMULATOR_URL:-off})"
 exec honcho -f Procfile.dev start $( [ -n "${RUN_EMULATOR:-}" ] || echo "web worker clock" )
