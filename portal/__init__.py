@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
     from portal.calendar.routes import bp as calendar_bp
     from portal.core.routes import bp as core_bp
+    from portal.google.diagnostics_routes import bp as diagnostics_bp
     from portal.google.routes import bp as google_bp
     from portal.google.webhook import bp as webhook_bp
     from portal.integrations.routes import bp as integrations_bp
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
         integrations_bp,
         google_bp,
         webhook_bp,
+        diagnostics_bp,
     ):
         app.register_blueprint(blueprint)
 

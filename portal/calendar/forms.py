@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    IntegerField,
+    RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.calendar.operations import EventData
+from portal.calendar.recurrence import (
+    CUSTOM,
+    ENDINGS,
+    FREQUENCIES,
+    MAX_COUNT,
+    WEEKDAYS,
+    Repeat,
+    build_rule,
+    is_last_of_its_kind,
+    parse_rule,
+    with_exclusions,
+)
 from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, NonexistentLocalTime, to_local, to_utc
 from portal.core.timezones import is_valid_zone
 from portal.models import EVENT_STATUSES, EVENT_TYPES, Event, Participant
@@ -24,6 +40,10 @@ from portal.models import EVENT_STATUSES, EVENT_TYPES, Event, Participant
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 INTERNAL_NOTES_LABEL = "Internal notes (stay in Coordinoter, never sent to Google)"
 TEXT_LIMIT = 10_000
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# What a change to one occurrence of a series applies to, as Google Calendar asks it.
+SCOPES = [("this", "This event"), ("following", "This and following events"), ("all", "All events")]
+WEEKLY = ("weekly", "fortnightly")
 
 
 def _strip(value: str | None) -> str | None:
@@ -72,12 +92,43 @@ class EventForm(FlaskForm):
     cancel_reason = StringField(
         "Reason for cancelling", filters=[_drop_nul, _strip], validators=[Length(max=500)]
     )
+    repeat = SelectField("Repeat", choices=list(FREQUENCIES.items()), default="none")
+    weekdays = SelectMultipleField(
+        "On",
+        choices=[(code, name[:3]) for code, name in zip(WEEKDAYS, WEEKDAY_NAMES, strict=True)],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    ends = RadioField("Ends", choices=list(ENDINGS.items()), default="never")
+    until = DateField("Last day of the series", validators=[Optional(), _within_years])
+    count = IntegerField(
+        "Number of times",
+        validators=[
+            Optional(),
+            NumberRange(1, MAX_COUNT, f"Choose between 1 and {MAX_COUNT} times."),
+        ],
+    )
+    scope = RadioField("Apply to", choices=SCOPES, default="this")
 
-    def __init__(self, participants: list[Participant], *args, **kwargs) -> None:
+    def __init__(
+        self,
+        participants: list[Participant],
+        *args,
+        custom_rule: str | None = None,
+        scoped: bool = False,
+        **kwargs,
+    ) -> None:
+        """custom_rule: a series' rule the form cannot show, offered as "keep it".
+        scoped: the form edits one occurrence of a series, so it asks what the change applies to.
+        """
         super().__init__(*args, **kwargs)
         self.participant_id.choices = [("", "No participant")] + [
             (str(p.id), p.name) for p in participants
         ]
+        if custom_rule:
+            shown = custom_rule if len(custom_rule) <= 80 else custom_rule[:79] + "…"
+            self.repeat.choices = [*self.repeat.choices, (CUSTOM, f"Keep its rule: {shown}")]
+        self.scoped = scoped
         self._start_at: datetime | None = None
         self._end_at: datetime | None = None
 
@@ -103,6 +154,7 @@ class EventForm(FlaskForm):
         unused = [self.start, self.end] if self.all_day.data else [self.start_date, self.end_date]
         if self.status.data != "cancelled":
             unused.append(self.cancel_reason)
+        unused += self._unused_repeat_fields()
         for field in unused:
             field.errors = []
         if self.all_day.data:
@@ -111,7 +163,56 @@ class EventForm(FlaskForm):
             self._check_times()
         if self.status.data == "cancelled" and not self.cancel_reason.data:
             self.cancel_reason.errors.append("Say why it was cancelled.")
+        if self.repeat not in unused and self.repeat.data not in ("none", CUSTOM):
+            self._check_repeat()
         return not self.errors
+
+    def _unused_repeat_fields(self) -> list:
+        """The series inputs this submission does not use (they stay in the page, hidden)."""
+        unused = [] if self.scoped else [self.scope]
+        details = [self.weekdays, self.ends, self.until, self.count]
+        if self.scoped and self.scope.data == "this":
+            # One occurrence is being changed: the series' rule is not.
+            return [*unused, self.repeat, *details]
+        if self.repeat.data in ("none", CUSTOM):
+            return [*unused, *details]
+        if self.repeat.data not in WEEKLY:
+            unused.append(self.weekdays)
+        if self.ends.data != "until":
+            unused.append(self.until)
+        if self.ends.data != "count":
+            unused.append(self.count)
+        return unused
+
+    def _check_repeat(self) -> None:
+        first = self._first_day()
+        if self.ends.data == "until" and self.until.data is None and not self.until.errors:
+            self.until.errors.append("Enter the last day of the series.")
+        if self.ends.data == "count" and self.count.data is None and not self.count.errors:
+            self.count.errors.append("Enter how many times it happens.")
+        if first is None:
+            return
+        if self.ends.data == "until" and self.until.data and self.until.data < first:
+            self.until.errors.append("The series cannot end before its first day.")
+        chosen = {WEEKDAYS.index(code) for code in self.weekdays.data or [] if code in WEEKDAYS}
+        if self.repeat.data in WEEKLY and chosen and first.weekday() not in chosen:
+            day = WEEKDAY_NAMES[first.weekday()]
+            self.weekdays.errors.append(
+                f"The first day is a {day}: tick {day} too, or move the start to a chosen day."
+            )
+        if self.repeat.data == "monthly_last" and not is_last_of_its_kind(first):
+            day = WEEKDAY_NAMES[first.weekday()]
+            self.repeat.errors.append(
+                f"The first day is not the last {day} of its month: choose another repeat, "
+                "or move the start."
+            )
+
+    def _first_day(self) -> date | None:
+        """The first day as entered (in the event's zone), if it could be read."""
+        field = self.start_date if self.all_day.data else self.start
+        if field.errors or field.data is None:
+            return None
+        return field.data if self.all_day.data else field.data.date()
 
     def _check_dates(self) -> None:
         for field in (self.start_date, self.end_date):
@@ -161,6 +262,25 @@ class EventForm(FlaskForm):
             cancel_reason=(self.cancel_reason.data or "") if cancelled else "",
         )
 
+    def recurrence(self, previous: str | None = None) -> str | None:
+        """The validated series rule as stored (RRULE lines), or None for a single event.
+
+        previous: the rule of the series being edited, kept for "custom" and whose EXDATE
+        lines carry over.
+        """
+        if self.repeat.data == CUSTOM:
+            return previous
+        repeat = Repeat(
+            frequency=self.repeat.data,
+            weekdays=tuple(WEEKDAYS.index(code) for code in self.weekdays.data or []),
+            ends=self.ends.data,
+            until=self.until.data if self.ends.data == "until" else None,
+            count=self.count.data if self.ends.data == "count" else None,
+        )
+        first = self._first_day()
+        rule = build_rule(repeat, first, bool(self.all_day.data), self.time_zone.data)
+        return with_exclusions(rule, previous)
+
 
 def initial_for_new(start: datetime, zone_name: str, all_day: bool = False) -> dict:
     """Form values for a new event starting at a wall-clock time (an hour long)."""
@@ -171,11 +291,16 @@ def initial_for_new(start: datetime, zone_name: str, all_day: bool = False) -> d
         "start_date": start.date(),
         "end_date": start.date(),
         "time_zone": zone_name,
+        # Should the coordinator choose a weekly repeat, the start's own weekday is ticked.
+        "weekdays": [WEEKDAYS[start.weekday()]],
     }
 
 
-def initial_for_event(event: Event) -> dict:
-    """Form values showing an event as its coordinator entered it, in its own zone."""
+def initial_for_event(event: Event, series: Event | None = None) -> dict:
+    """Form values showing an event as its coordinator entered it, in its own zone.
+
+    series: the master whose rule the form shows, when event is one of its occurrences.
+    """
     values = {
         "title": event.title,
         "event_type": event.event_type,
@@ -202,4 +327,18 @@ def initial_for_event(event: Event) -> dict:
         first, last = start.date(), max(start.date(), (end - timedelta(microseconds=1)).date())
         values.update(start=start, end=end)
     values.update(start_date=first, end_date=last)
-    return values
+    return {**values, **_repeat_values(series or event, first)}
+
+
+def _repeat_values(master: Event, first: date) -> dict:
+    """The series inputs for a master's rule ("custom" if the form cannot show it)."""
+    repeat = parse_rule(master)
+    if repeat is None:
+        return {"repeat": CUSTOM, "weekdays": [WEEKDAYS[first.weekday()]]}
+    return {
+        "repeat": repeat.frequency,
+        "weekdays": [WEEKDAYS[day] for day in repeat.weekdays or (first.weekday(),)],
+        "ends": repeat.ends,
+        "until": repeat.until,
+        "count": repeat.count,
+    }

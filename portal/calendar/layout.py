@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from portal.calendar.recurrence import Occurrence
 from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, format_hour, format_time, to_local
 from portal.core.timezones import AUSTRALIAN_ZONES, is_valid_zone
 from portal.models import Event
@@ -13,13 +14,15 @@ DAY_MINUTES = 24 * 60
 # The shortest block drawn, so a five-minute call is still readable and clickable.
 MIN_BLOCK_MINUTES = 20
 ZONE_LABELS = dict(AUSTRALIAN_ZONES)
+# What the week draws: single events, and occurrences of series (which read like events).
+Shown = Event | Occurrence
 
 
 @dataclass
 class Block:
     """The part of a timed event that falls on one day of the grid."""
 
-    event: Event
+    event: Shown
     start_minute: float
     end_minute: float
     label: str
@@ -53,7 +56,7 @@ class Day:
 
     date: date
     is_today: bool
-    all_day: list[Event] = field(default_factory=list)
+    all_day: list[Shown] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
 
     @property
@@ -62,7 +65,7 @@ class Day:
         return f"{self.date:%A} {self.date.day} {self.date:%B}"
 
     @property
-    def agenda(self) -> list[tuple[str, Event]]:
+    def agenda(self) -> list[tuple[str, Shown]]:
         """The day's events in order, each with its time label: all-day first."""
         items = [(_all_day_label(event, self.date), event) for event in self.all_day]
         ordered = sorted(self.blocks, key=lambda b: (b.start_minute, b.end_minute, b.event.id))
@@ -124,8 +127,8 @@ def monday_of(value: str | None, today: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def build_week(events: list[Event], monday: date, zone_name: str, today: date) -> Week:
-    """Place each event on every day it covers, as seen from zone_name."""
+def build_week(events: list[Shown], monday: date, zone_name: str, today: date) -> Week:
+    """Place each event (or occurrence) on every day it covers, as seen from zone_name."""
     days = [Day(monday + timedelta(days=i), monday + timedelta(days=i) == today) for i in range(7)]
     for event in events:
         if event.all_day:
@@ -141,11 +144,13 @@ def build_week(events: list[Event], monday: date, zone_name: str, today: date) -
             if block is not None:
                 day.blocks.append(block)
     for day in days:
+        # Single events and occurrences of series arrive separately; the chips go by date.
+        day.all_day.sort(key=lambda event: (event.start_date, event.id))
         _arrange_side_by_side(day.blocks)
     return Week(monday, zone_name, days)
 
 
-def _block_on(day: date, event: Event, start: datetime, end: datetime, label: str) -> Block | None:
+def _block_on(day: date, event: Shown, start: datetime, end: datetime, label: str) -> Block | None:
     """The piece of [start, end) (wall-clock times) that falls on day, if any."""
     midnight = datetime.combine(day, time())
     piece_start, piece_end = max(start, midnight), min(end, midnight + timedelta(days=1))
@@ -159,7 +164,7 @@ def _block_on(day: date, event: Event, start: datetime, end: datetime, label: st
     return Block(event, first, last, label)
 
 
-def _time_label(event: Event, start: datetime, end: datetime, zone_name: str) -> str:
+def _time_label(event: Shown, start: datetime, end: datetime, zone_name: str) -> str:
     ends_at_midnight = end == datetime.combine(start.date() + timedelta(days=1), time())
     if start.date() == end.date() or ends_at_midnight:
         label = f"{format_time(start)} – {format_time(end)}"
@@ -173,7 +178,7 @@ def _time_label(event: Event, start: datetime, end: datetime, zone_name: str) ->
     return label
 
 
-def _all_day_label(event: Event, day: date) -> str:
+def _all_day_label(event: Shown, day: date) -> str:
     total = (event.end_date - event.start_date).days
     if total == 1:
         return "All day"

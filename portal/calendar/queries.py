@@ -1,18 +1,24 @@
-"""Reading the calendar: the events a coordinator sees in a week, in one query."""
+"""Reading the calendar: the events a coordinator sees in a week, and a cheap fingerprint of them.
+
+Both use one filter (`_shown_in_week`), so the fingerprint changes exactly when the week's
+content can have changed.
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import hashlib
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, not_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import BigInteger, ColumnElement, and_, cast, func, not_, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
+from portal.calendar.recurrence import Occurrence, Window, expand
 from portal.calendar.timeutil import start_of_day
 from portal.extensions import db
-from portal.models import Event
+from portal.models import Event, Participant
 
 
-def visible_events_in_week(owner_id: int, monday: date, zone_name: str) -> list[Event]:
+def _shown_in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElement[bool]:
     """The owner's live events overlapping the week that starts on monday in zone_name."""
     next_monday = monday + timedelta(days=7)
     week_start, week_end = start_of_day(monday, zone_name), start_of_day(next_monday, zone_name)
@@ -24,16 +30,145 @@ def visible_events_in_week(owner_id: int, monday: date, zone_name: str) -> list[
     )
     # All-day events are dates, not instants: the viewer's zone does not move them.
     all_day = and_(Event.all_day, Event.start_date < next_monday, Event.end_date > monday)
+    return and_(
+        Event.owner_id == owner_id,
+        Event.deleted_at.is_(None),
+        # Deleted in Google is kept as a record but never shown, even if only partly applied.
+        or_(Event.deleted_by.is_(None), Event.deleted_by != "google"),
+        or_(timed, all_day),
+    )
+
+
+def visible_events_in_week(owner_id: int, monday: date, zone_name: str) -> list[Event]:
+    """The owner's live events overlapping the week that starts on monday in zone_name."""
+    stmt = (
+        select(Event)
+        .options(selectinload(Event.participant))
+        .where(_shown_in_week(owner_id, monday, zone_name))
+        # Series masters and their exceptions are shown by series_in_week, occurrence by
+        # occurrence.
+        .where(Event.series_id.is_(None), or_(Event.recurrence.is_(None), Event.recurrence == ""))
+        .order_by(Event.all_day.desc(), Event.start_date, Event.start_at, Event.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def series_in_week(owner_id: int, monday: date, zone_name: str) -> list[Occurrence]:
+    """The occurrences of the owner's series in the week: one query for masters, one for exceptions.
+
+    Every live master that starts before the week ends is loaded (a coordinator has few);
+    expansion then decides, from its rule, whether it reaches the week.
+    """
+    window = week_window(monday, zone_name)
+    starts_in_time = or_(
+        and_(not_(Event.all_day), Event.start_at < window.end_at),
+        and_(Event.all_day, Event.start_date < window.end_day),
+    )
     stmt = (
         select(Event)
         .options(selectinload(Event.participant))
         .where(
             Event.owner_id == owner_id,
+            Event.series_id.is_(None),
+            Event.recurrence.is_not(None),
+            Event.recurrence != "",
             Event.deleted_at.is_(None),
-            # Deleted in Google is kept as a record but never shown, even if only partly applied.
             or_(Event.deleted_by.is_(None), Event.deleted_by != "google"),
-            or_(timed, all_day),
+            starts_in_time,
         )
-        .order_by(Event.all_day.desc(), Event.start_date, Event.start_at, Event.id)
+        .order_by(Event.id)
+    )
+    masters = list(db.session.scalars(stmt))
+    exceptions: dict[int, list[Event]] = {master.id: [] for master in masters}
+    for exception in exceptions_of(list(exceptions)):
+        exceptions[exception.series_id].append(exception)
+    return [
+        occurrence
+        for master in masters
+        for occurrence in expand(master, exceptions[master.id], window)
+    ]
+
+
+def week_window(monday: date, zone_name: str) -> Window:
+    """The week from monday as seen from zone_name: UTC instants, and dates for all-day events."""
+    next_monday = monday + timedelta(days=7)
+    return Window(
+        start_of_day(monday, zone_name), start_of_day(next_monday, zone_name), monday, next_monday
+    )
+
+
+def exceptions_of(master_ids: list[int]) -> list[Event]:
+    """Every exception of these series, tombstones included (a tombstone cancels its occurrence)."""
+    if not master_ids:
+        return []
+    stmt = (
+        select(Event)
+        .options(selectinload(Event.participant))
+        .where(Event.series_id.in_(master_ids))
+        .order_by(Event.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def exception_for(master: Event, original: datetime | date) -> Event | None:
+    """The exception that replaces one occurrence of a series (live or tombstoned), if any."""
+    if isinstance(original, datetime):
+        matches = Event.original_start_at == original
+    else:
+        matches = Event.original_start_date == original
+    stmt = select(Event).where(Event.series_id == master.id, matches).order_by(Event.id)
+    return db.session.scalars(stmt).first()
+
+
+def week_fingerprint(owner_id: int, monday: date, zone_name: str) -> str:
+    """A short opaque value that changes whenever what the week shows may have changed.
+
+    One aggregate query, no rows loaded. Every change to an event bumps its version (the
+    portal's edits, Google's changes, tombstones), so the sums move; the id sums catch one
+    event leaving the week while another enters it; participants are shown by name, so a
+    renamed participant counts too. The week and zone are part of it, so a poller that still
+    holds another week's value always sees a difference.
+    """
+    version = cast(Event.version, BigInteger)
+    stmt = (
+        select(
+            func.count(Event.id),
+            func.coalesce(func.sum(cast(Event.id, BigInteger)), 0),
+            func.coalesce(func.sum(version), 0),
+            func.coalesce(func.sum(cast(Event.id, BigInteger) * version), 0),
+            func.max(Event.updated_at),
+            func.max(Participant.updated_at),
+        )
+        .select_from(Event)
+        .outerjoin(Participant, Participant.id == Event.participant_id)
+        .where(_may_show_in_week(owner_id, monday, zone_name))
+    )
+    row = db.session.execute(stmt).one()
+    facts = "|".join(str(value) for value in (monday.isoformat(), zone_name, *row))
+    return hashlib.blake2s(facts.encode(), digest_size=8).hexdigest()
+
+
+def _may_show_in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElement[bool]:
+    """Every row the week is drawn from: its own events, and any series that may reach it.
+
+    Series are taken generously (every series starting before the week ends, with all its
+    exceptions, tombstones included: a tombstone cancels an occurrence); a change to one may
+    cost a needless reload, never a missed one.
+    """
+    window = week_window(monday, zone_name)
+    master = aliased(Event)
+    masters = select(master.id).where(
+        master.owner_id == owner_id,
+        master.series_id.is_(None),
+        master.recurrence.is_not(None),
+        master.recurrence != "",
+        or_(
+            and_(not_(master.all_day), master.start_at < window.end_at),
+            and_(master.all_day, master.start_date < window.end_day),
+        ),
+    )
+    return or_(
+        _shown_in_week(owner_id, monday, zone_name),
+        Event.id.in_(masters),
+        Event.series_id.in_(masters),
+    )

@@ -4,14 +4,40 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, make_response, redirect, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.access import get_for_business
 from portal.calendar.forms import EventForm, initial_for_event, initial_for_new
 from portal.calendar.layout import build_week, monday_of
-from portal.calendar.operations import create_event, delete_event, update_event
-from portal.calendar.queries import visible_events_in_week
+from portal.calendar.operations import delete_event
+from portal.calendar.queries import (
+    exception_for,
+    series_in_week,
+    visible_events_in_week,
+    week_fingerprint,
+)
+from portal.calendar.recurrence import (
+    Occurrence,
+    Original,
+    RecurrenceError,
+    occurrence_at,
+    occurrence_key,
+    original_of,
+    parse_occurrence_key,
+    parse_rule,
+    produces,
+)
+from portal.calendar.recurrence_ops import (
+    create_series,
+    delete_following,
+    delete_occurrence,
+    delete_series,
+    edit_occurrence,
+    edit_series,
+    series_data,
+    split_series,
+)
 from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, to_local, today_in
 from portal.core.htmx import is_htmx, render
 from portal.core.timezones import AUSTRALIAN_ZONES, DEFAULT_ZONE, is_valid_zone
@@ -34,13 +60,38 @@ def week():
     today = today_in(zone_name)
     monday = monday_of(request.args.get("week"), today)
     events = visible_events_in_week(current_user.id, monday, zone_name)
+    events += series_in_week(current_user.id, monday, zone_name)
     return render(
         "calendar/week.html",
         "calendar/_week.html",
         week=build_week(events, monday, zone_name, today),
         event_types=EVENT_TYPES,
         statuses=EVENT_STATUSES,
+        edit_url=_edit_url,
     )
+
+
+@bp.get("/fingerprint")
+def fingerprint():
+    """The live-update poll: 204 while the week is unchanged, else a fresh poller + reload.
+
+    The week page polls this every second (see calendar/week.html). Polling a one-query
+    fingerprint was chosen over server-sent events, which would hold a gunicorn worker for as
+    long as each calendar page stays open.
+    """
+    if not current_user.is_authenticated:
+        # login_required would redirect, and htmx would swap the login page into the poller;
+        # HX-Refresh reloads the whole page instead, which then goes to the login form.
+        return "", 401, {"HX-Refresh": "true", "Cache-Control": "no-store"}
+    zone_name = _viewer_zone()
+    monday = monday_of(request.args.get("week"), today_in(zone_name))
+    current = week_fingerprint(current_user.id, monday, zone_name)
+    if request.args.get("seen") == current:
+        return "", 204, {"Cache-Control": "no-store"}
+    # A first poll (no seen yet) also reloads the week once: only a week drawn after this
+    # fingerprint was taken is sure to contain everything it covers.
+    poller = _render_block("calendar/week.html", "poller", seen=current)
+    return poller, 200, {"HX-Trigger": CHANGED, "Cache-Control": "no-store"}
 
 
 @bp.get("/events/new")
@@ -61,18 +112,22 @@ def create():
     form = _form_for()
     if not form.validate_on_submit():
         return _show_form(form, None, 400)
-    event = create_event(current_user, form.to_data())
-    db.session.commit()
-    kick(event.owner_id)
-    return _saved(event)
+    return _attempt(
+        lambda: create_series(current_user, form.to_data(), form.recurrence()),
+        form,
+        lambda status: _show_form(form, None, status),
+    )
 
 
 @bp.get("/events/<int:event_id>/edit")
 @login_required
 def edit(event_id: int):
-    """The form for an existing event, in the event's own time zone."""
+    """The form for an existing event (a series as a whole), in the event's own time zone."""
     event = _live_event(event_id)
-    return _show_form(_form_for(data=initial_for_event(event)), event)
+    if event.is_exception and original_of(event) is not None:
+        return occurrence_form(event.series_id, occurrence_key(original_of(event)))
+    form = _form_for(data=initial_for_event(event), custom_rule=_custom_rule(event))
+    return _show_form(form, event)
 
 
 @bp.post("/events/<int:event_id>")
@@ -80,24 +135,82 @@ def edit(event_id: int):
 def update(event_id: int):
     """Save changes to an event; the form again with a 400 when something is wrong."""
     event = _live_event(event_id)
-    form = _form_for()
+    if event.is_exception and original_of(event) is not None:
+        return save_occurrence(event.series_id, occurrence_key(original_of(event)))
+    form = _form_for(custom_rule=_custom_rule(event))
     if not form.validate_on_submit():
         return _show_form(form, event, 400)
-    update_event(event, form.to_data())
-    db.session.commit()
-    kick(event.owner_id)
-    return _saved(event)
+    # A single event may start repeating here, and a series stop.
+    return _attempt(
+        lambda: edit_series(event, form.to_data(), form.recurrence(event.recurrence)),
+        form,
+        lambda status: _show_form(form, event, status),
+    )
 
 
 @bp.post("/events/<int:event_id>/delete")
 @login_required
 def delete(event_id: int):
-    """Delete an event: a tombstone, so Google hears of it and the record is kept."""
+    """Delete an event (a series with all its occurrences): tombstones, kept and sent to Google."""
     event = _live_event(event_id)
-    delete_event(event)
+    if event.is_series:
+        delete_series(event)
+    else:
+        delete_event(event)
     db.session.commit()
     kick(event.owner_id)
     return _saved(event)
+
+
+@bp.get("/events/<int:event_id>/occurrences/<key>/edit")
+@login_required
+def occurrence_form(event_id: int, key: str):
+    """The form for one occurrence of a series, asking what a change applies to."""
+    master, original, exception = _occurrence(event_id, key)
+    shown = exception or occurrence_at(master, original)
+    values = initial_for_event(shown, series=master)
+    form = _form_for(data=values, custom_rule=_custom_rule(master), scoped=True)
+    return _show_form(form, master, occurrence=key)
+
+
+@bp.post("/events/<int:event_id>/occurrences/<key>")
+@login_required
+def save_occurrence(event_id: int, key: str):
+    """Save a change to this occurrence, to it and the following ones, or to all of them."""
+    master, original, _exception = _occurrence(event_id, key)
+    form = _form_for(custom_rule=_custom_rule(master), scoped=True)
+    if not form.validate_on_submit():
+        return _show_form(form, master, 400, occurrence=key)
+
+    def change() -> Event:
+        data, scope = form.to_data(), form.scope.data
+        if scope == "this":
+            return edit_occurrence(master, original, data)
+        rule = form.recurrence(master.recurrence)
+        if scope == "following":
+            return split_series(master, original, data, rule)
+        return edit_series(master, series_data(master, original, data), rule)
+
+    return _attempt(change, form, lambda status: _show_form(form, master, status, occurrence=key))
+
+
+@bp.post("/events/<int:event_id>/occurrences/<key>/delete")
+@login_required
+def delete_occurrences(event_id: int, key: str):
+    """Delete this occurrence, it and the following ones, or the whole series."""
+    master, original, _exception = _occurrence(event_id, key)
+    scope = request.form.get("scope", "this")
+    if scope == "this":
+        changed = delete_occurrence(master, original)
+    elif scope == "following":
+        changed = delete_following(master, original)
+    elif scope == "all":
+        changed = delete_series(master)
+    else:
+        abort(400)
+    db.session.commit()
+    kick(master.owner_id)
+    return _saved(changed)
 
 
 @bp.get("/dismiss")
@@ -121,6 +234,54 @@ def _live_event(event_id: int) -> Event:
     return event
 
 
+def _occurrence(event_id: int, key: str) -> tuple[Event, Original, Event | None]:
+    """A live series of this business, one of its occurrences and the exception replacing it.
+
+    404 for another business's, a deleted or a cancelled one; 400 for a key that names no
+    occurrence of the series.
+    """
+    master = _live_event(event_id)
+    if not master.is_series or master.is_exception:
+        abort(404)
+    try:
+        original = parse_occurrence_key(key)
+    except ValueError:
+        abort(400)
+    exception = exception_for(master, original)
+    if exception is not None:
+        if exception.is_deleted or exception.deleted_by == "google":
+            abort(404)
+        return master, original, exception
+    if not produces(master, original):
+        abort(400)
+    return master, original, None
+
+
+def _custom_rule(event: Event) -> str | None:
+    """A series' rule that the form cannot show, to be offered as "keep it"."""
+    return event.recurrence if event.is_series and parse_rule(event) is None else None
+
+
+def _attempt(change, form: EventForm, show_form):
+    """Make a change and commit it; if the series cannot be as asked, undo it all and say why."""
+    try:
+        changed = change()
+    except RecurrenceError as error:
+        db.session.rollback()
+        form[error.field].errors.append(str(error))
+        return show_form(400)
+    db.session.commit()
+    kick(changed.owner_id)
+    return _saved(changed)
+
+
+def _edit_url(item: Event | Occurrence) -> str:
+    """Where clicking an item of the week leads: an occurrence's own form, or the event's."""
+    if isinstance(item, Occurrence):
+        return url_for("calendar.occurrence_form", event_id=item.master_id, key=item.key)
+    return url_for("calendar.edit", event_id=item.id)
+
+
 def _form_for(**kwargs) -> EventForm:
     return EventForm(participants_of(current_user.business_id), **kwargs)
 
@@ -139,15 +300,26 @@ def _requested_start(value: str | None, zone_name: str) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
-def _show_form(form: EventForm, event: Event | None, status: int = 200):
-    action = url_for("calendar.update", event_id=event.id) if event else url_for("calendar.create")
+def _show_form(form: EventForm, event: Event | None, status: int = 200, occurrence: str = ""):
+    """The event form; for an occurrence (key) of the series `event`, with its own actions."""
+    if occurrence:
+        where = {"event_id": event.id, "key": occurrence}
+        action = url_for("calendar.save_occurrence", **where)
+        delete_action = url_for("calendar.delete_occurrences", **where)
+    elif event:
+        action = url_for("calendar.update", event_id=event.id)
+        delete_action = url_for("calendar.delete", event_id=event.id)
+    else:
+        action, delete_action = url_for("calendar.create"), None
     return render(
         "calendar/event.html",
         "calendar/_event_form.html",
         status,
         form=form,
         event=event,
+        occurrence=occurrence,
         action=action,
+        delete_action=delete_action,
         zones=AUSTRALIAN_ZONES,
         back=url_for("calendar.week", week=_week_of(form.start_date.data)),
     )
@@ -167,6 +339,15 @@ def _first_day(event: Event) -> date:
     if event.all_day:
         return event.start_date
     return to_local(event.start_at, _viewer_zone()).date()
+
+
+def _render_block(template_name: str, block: str, **context) -> str:
+    """One block of a template (htmx "template fragments"), so its markup lives in one place.
+
+    Only the template globals (url_for …) are available to it, not Flask's context processors.
+    """
+    template = current_app.jinja_env.get_template(template_name)
+    return "".join(template.blocks[block](template.new_context(context)))
 
 
 def _week_of(day: date | None) -> str | None:

@@ -84,3 +84,13 @@ def drain_command() -> None:
 
 def _fmt(outcomes: dict[str, int]) -> str:
     return ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "nothing pending"
+
+
+@google_cli.command("rotate-keys")
+def rotate_keys_command() -> None:
+    """Re-encrypt every stored Google token under the first TOKEN_ENCRYPTION_KEY."""
+    from portal.google.tokens import reencrypt_all_tokens
+
+    count = reencrypt_all_tokens()
+    db.session.commit()
+    click.echo(f"Re-encrypted the tokens of {count} connection(s); old keys can now be dropped.")

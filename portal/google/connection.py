@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_, select, update
 from portal.extensions import db
 from portal.google.activity import log_activity
 from portal.google.client import CalendarClient, GoogleApiError
+from portal.google.links import on_current_calendar
 from portal.google.oauth import (
     CALENDAR_APP_CREATED,
     CALENDAR_EVENTS,
@@ -24,6 +25,7 @@ from portal.google.oauth import (
     missing_scopes,
     revoke_token,
 )
+from portal.google.push import requeue_linked_events
 from portal.google.tokens import (
     ReconnectNeeded,
     StaticTokens,
@@ -33,6 +35,7 @@ from portal.google.tokens import (
     wipe_tokens,
 )
 from portal.models import PRIVACY_LEVELS, Event, EventLink, GoogleConnection, User, WatchChannel
+from portal.models.google import new_id_prefix
 from portal.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -321,6 +324,7 @@ def set_privacy_level(connection: GoogleConnection, level: str) -> bool:
         return False
     connection.privacy_level = level
     db.session.flush()
+    requeue_linked_events(connection)
     log_activity(connection, "connect", f"Privacy level set to “{PRIVACY_LEVELS[level]}”.")
     return True
 
@@ -355,7 +359,7 @@ def disconnect_connection(
     # Read everything first and write at the end: a token refresh during the calls below
     # commits on its own connection, which must not wait behind our uncommitted writes.
     channels = _live_channels(connection_id)
-    links = _portal_links(connection_id) if remove_events else []
+    links = _portal_links(connection) if remove_events else []
     calendar_id = connection.calendar_id
     client = client_factory(connection)
 
@@ -373,7 +377,11 @@ def disconnect_connection(
     for channel in channels:
         channel.stopped_at = now
     for link in removed:
-        link.remote_deleted = True
+        # Forget the link: a later reconnect puts the event back on Google as new.
+        db.session.delete(link)
+    if removed:
+        # Google keeps deleted ids forever (409 on reuse): new copies need new ids.
+        connection.id_prefix = new_id_prefix()
     wipe_tokens(connection)
     connection.sync_token = None
     connection.state = "disconnected"
@@ -390,13 +398,13 @@ def _live_channels(connection_id: int) -> list[WatchChannel]:
     return list(db.session.scalars(stmt))
 
 
-def _portal_links(connection_id: int) -> list[EventLink]:
+def _portal_links(connection: GoogleConnection) -> list[EventLink]:
     # Only what the portal put on Google: events that came from Google belong to the user.
     stmt = (
         select(EventLink)
         .join(Event, Event.id == EventLink.event_id)
         .where(
-            EventLink.connection_id == connection_id,
+            *on_current_calendar(connection),
             EventLink.remote_deleted.is_(False),
             Event.origin == "portal",
         )

@@ -109,48 +109,54 @@ def check_connected(connection: GoogleConnection | None) -> Check:
 def check_google(
     connection: GoogleConnection, config: Mapping[str, Any], timeout: float
 ) -> list[Check]:
-    """The token and calendar checks: one call to Google proves both."""
+    """The token and calendar checks: the one call to Google is what proves the token."""
     tokens = ConnectionTokens(connection.id)
+    token = check_token(connection, tokens)
+    if not token.ok:
+        return [token]
     # No retries: a person is waiting, and the advice for a failure is "try again".
     client = CalendarClient.from_config(
         {**config, "GOOGLE_HTTP_RETRIES": 0, "GOOGLE_HTTP_TIMEOUT": timeout}, tokens
     )
     try:
+        return [token, check_calendar(connection, client)]
+    except ReconnectNeeded as exc:
+        # A revoked grant shows only now: Google answered 401 and the refresh got invalid_grant.
+        return [_token_refused(exc)]
+
+
+def check_token(connection: GoogleConnection, tokens: ConnectionTokens) -> Check:
+    """Whether Coordinoter has an access token (refreshing it if it is about to expire)."""
+    try:
         tokens.access_token()
     except ReconnectNeeded as exc:
-        return [_token_refused(exc)]
+        return _token_refused(exc)
     except GoogleApiError as exc:
-        return [Check(TOKEN, False, _unanswered(exc))]
+        return Check(TOKEN, False, _unanswered(exc))
     except Exception:  # e.g. a token no configured key decrypts: still a message, not a 500
         log.exception("could not read the stored tokens of connection %s", connection.id)
-        return [Check(TOKEN, False, "Coordinoter could not use its stored access.", RECONNECT)]
-    token = Check(TOKEN, True, f"Coordinoter holds valid access to {connection.google_email}.")
+        return Check(TOKEN, False, "Coordinoter could not use its stored access.", RECONNECT)
+    return Check(TOKEN, True, f"Coordinoter holds valid access to {connection.google_email}.")
+
+
+def check_calendar(connection: GoogleConnection, client: CalendarClient) -> Check:
+    """Whether Google lets the coordinator write to the synced calendar; may raise
+    ReconnectNeeded (the token was refused and could not be refreshed)."""
     if not connection.calendar_id:
-        return [token, Check(CALENDAR, False, "No calendar is chosen for sync.", ON_THE_CARD)]
+        return Check(CALENDAR, False, "No calendar is chosen for sync.", ON_THE_CARD)
     try:
-        # A revoked grant shows up here: Google answers 401, the refresh gets invalid_grant.
         entry = client.get_calendar_entry(connection.calendar_id)
-    except ReconnectNeeded as exc:
-        return [_token_refused(exc)]
     except GoogleApiError as exc:
-        return [token, _calendar_failed(connection, exc)]
+        return _calendar_failed(connection, exc)
+    except ReconnectNeeded:
+        raise
     except Exception:  # a garbled answer must still become a message, not an error page
         log.exception("unexpected answer from Google for connection %s", connection.id)
-        return [token, Check(CALENDAR, False, "Google's answer made no sense.", GOOGLE_SILENT)]
+        return Check(CALENDAR, False, "Google's answer made no sense.", GOOGLE_SILENT)
     name = entry.get("summary") or connection.calendar_summary or connection.calendar_id
     if entry.get("accessRole") not in (None, "owner", "writer"):
-        return [token, _read_only(name)]
-    return [token, Check(CALENDAR, True, f"Coordinoter can read and write “{name}”.")]
-
-
-def _read_only(name: str) -> Check:
-    return Check(
-        CALENDAR,
-        False,
-        f"You can only see “{name}”, so portal events cannot be written to it.",
-        "Ask the calendar's owner to let you “Make changes to events”, or choose another "
-        "calendar on the Google Calendar card.",
-    )
+        return _read_only(name)
+    return Check(CALENDAR, True, f"Coordinoter can read and write “{name}”.")
 
 
 def _token_refused(exc: ReconnectNeeded) -> Check:
@@ -162,6 +168,16 @@ def _unanswered(exc: GoogleApiError) -> str:
     if exc.status == 429 or (exc.status == 403 and exc.retryable):
         return "Google is limiting requests right now; try again in a minute."
     return GOOGLE_SILENT
+
+
+def _read_only(name: str) -> Check:
+    return Check(
+        CALENDAR,
+        False,
+        f"You can only see “{name}”, so portal events cannot be written to it.",
+        "Ask the calendar's owner to let you “Make changes to events”, or choose another "
+        "calendar on the Google Calendar card.",
+    )
 
 
 def _calendar_failed(connection: GoogleConnection, exc: GoogleApiError) -> Check:
@@ -202,8 +218,9 @@ def check_channel(connection: GoogleConnection) -> Check:
             CHANNEL,
             False,
             f"Google refused live updates for this calendar. {SAFETY_NET}",
-            "Nothing to fix on your side: Coordinoter asks Google again every 10 minutes. "
-            "Press Sync now on the Google card to fetch changes at once.",
+            f"If “{WEBHOOK}” below fails, that is why. Otherwise nothing is needed: "
+            "Coordinoter asks Google again every 10 minutes. Press Sync now on the Google card "
+            "to fetch changes at once.",
         )
     if connection.state == "importing":
         return Check(CHANNEL, False, "Live updates start when the first import finishes.")
@@ -213,7 +230,7 @@ def check_channel(connection: GoogleConnection) -> Check:
             False,
             f"Coordinoter asked Google for live updates, but Google's confirmation has not "
             f"reached this server. {SAFETY_NET}",
-            "See the check “Google can reach this server” below.",
+            f"See the check “{WEBHOOK}” below.",
         )
     return Check(
         CHANNEL,

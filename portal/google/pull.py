@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from portal.extensions import db
 from portal.google.activity import log_activity
 from portal.google.client import CalendarClient, GoogleApiError
+from portal.google.links import on_current_calendar
 from portal.google.mapping import is_exception
 from portal.google.reconcile import (
     PullCounts,
@@ -121,7 +122,7 @@ def _tombstone_missing(connection: GoogleConnection, seen: set[str], window_star
         select(Event, EventLink.google_event_id)
         .join(EventLink, EventLink.event_id == Event.id)
         .where(
-            EventLink.connection_id == connection.id,
+            *on_current_calendar(connection),
             EventLink.remote_deleted.is_(False),
             Event.deleted_at.is_(None),
             or_(Event.end_at > window_start, Event.end_date > window_start.date()),

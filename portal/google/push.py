@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from portal.extensions import db
 from portal.google.activity import log_activity
 from portal.google.client import CalendarClient, GoogleApiError
-from portal.google.links import link_for_event, remember
+from portal.google.links import link_for_event, new_link, on_current_calendar, remember
 from portal.google.mapping import google_id_for, instance_id_for, snapshot, to_google
 from portal.google.pull import IMPORT_WINDOW_DAYS
 from portal.google.reconcile import settle_conflict, tombstone_from_google
@@ -65,7 +65,7 @@ def push_event(connection: GoogleConnection, event: Event, client: CalendarClien
 def _push(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
     if event.is_exception:
         return _push_occurrence(connection, event, client)
-    link = link_for_event(connection.id, event.id)
+    link = link_for_event(connection, event.id)
     if event.is_deleted:
         return _delete(connection, event, link, client)
     if link is not None and link.remote_deleted:
@@ -81,14 +81,14 @@ def _push(connection: GoogleConnection, event: Event, client: CalendarClient) ->
 def _push_occurrence(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
     """A moved, edited or cancelled occurrence: written to the series' instance in Google."""
     series = db.session.get(Event, event.series_id)
-    series_link = link_for_event(connection.id, series.id)
+    series_link = link_for_event(connection, series.id)
     if series_link is None and not series.is_deleted:
         # The occurrence's series must exist in Google first.
         _push(connection, series, client)
-        series_link = link_for_event(connection.id, series.id)
+        series_link = link_for_event(connection, series.id)
     if series_link is None or series_link.remote_deleted:
         return "skipped"
-    link = link_for_event(connection.id, event.id)
+    link = link_for_event(connection, event.id)
     if link is not None:
         if event.is_deleted:
             return _delete(connection, event, link, client)
@@ -199,8 +199,7 @@ def _delete(
 
 
 def _link(connection: GoogleConnection, event: Event, item: dict, synced_version: int) -> EventLink:
-    link = EventLink(connection_id=connection.id, event_id=event.id, google_event_id=item["id"])
-    db.session.add(link)
+    link = new_link(connection, event.id, item["id"])
     remember(link, item, synced_version)
     db.session.flush()
     return link
@@ -213,9 +212,12 @@ def _log_push(connection: GoogleConnection, event: Event, message: str) -> None:
 def queue_unlinked_events(connection: GoogleConnection) -> int:
     """After an import, queue the portal's own current events that Google does not have yet."""
     window_start = utcnow() - timedelta(days=IMPORT_WINDOW_DAYS)
-    linked = select(EventLink.event_id).where(EventLink.connection_id == connection.id)
+    # The portal's own appointments belong on whichever calendar is chosen now; events that
+    # came from Google stay on the calendar they came from.
+    linked = select(EventLink.event_id).where(*on_current_calendar(connection))
     stmt = select(Event).where(
         Event.owner_id == connection.user_id,
+        Event.origin == "portal",
         Event.deleted_at.is_(None),
         Event.id.not_in(linked),
         or_(Event.end_at > window_start, Event.end_date > window_start.date()),
@@ -227,3 +229,26 @@ def queue_unlinked_events(connection: GoogleConnection) -> int:
     )
     db.session.flush()
     return len(events)
+
+
+def requeue_linked_events(connection: GoogleConnection) -> int:
+    """Queue every live portal event on Google again (e.g. after the privacy level changed)."""
+    stmt = (
+        select(Event, EventLink)
+        .join(EventLink, EventLink.event_id == Event.id)
+        .where(
+            *on_current_calendar(connection),
+            EventLink.remote_deleted.is_(False),
+            Event.origin == "portal",
+            Event.deleted_at.is_(None),
+        )
+    )
+    rows = db.session.execute(stmt).all()
+    for event, link in rows:
+        # Google's copy no longer matches what this level sends: patch it.
+        link.synced_version = 0
+        db.session.add(
+            OutboxEntry(user_id=event.owner_id, event_id=event.id, event_version=event.version)
+        )
+    db.session.flush()
+    return len(rows)

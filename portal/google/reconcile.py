@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.google.activity import log_activity
-from portal.google.links import link_for_google_id, remember
+from portal.google.links import link_for_google_id, new_link, on_current_calendar, remember
 from portal.google.mapping import (
     from_google,
     is_exception,
@@ -70,7 +70,7 @@ def apply_remote_event(
 def _apply_remote_event(
     connection: GoogleConnection, item: dict, counts: PullCounts, log_each: bool
 ) -> str:
-    link = link_for_google_id(connection.id, item["id"]) or _relink(connection, item)
+    link = link_for_google_id(connection, item["id"]) or _relink(connection, item)
     series = None
     if link is None and is_exception(item):
         series = series_of(connection, item)
@@ -95,7 +95,7 @@ def _apply_remote_event(
 
 def series_of(connection: GoogleConnection, item: dict) -> Event | None:
     """The portal series an exception item belongs to, if that series is linked already."""
-    link = link_for_google_id(connection.id, item["recurringEventId"])
+    link = link_for_google_id(connection, item["recurringEventId"])
     return db.session.get(Event, link.event_id) if link is not None else None
 
 
@@ -112,10 +112,8 @@ def _relink(connection: GoogleConnection, item: dict) -> EventLink | None:
     if is_exception(item) != event.is_exception:
         return None
     # Version 0: the pull compares both sides before deciding who is newer.
-    link = EventLink(
-        connection_id=connection.id, event_id=event.id, google_event_id=item["id"], synced_version=0
-    )
-    db.session.add(link)
+    link = new_link(connection, event.id, item["id"])
+    link.synced_version = 0
     db.session.flush()
     return link
 
@@ -142,18 +140,8 @@ def _create_from_google(
             setattr(event, name, value)
     db.session.add(event)
     db.session.flush()
-    db.session.add(
-        EventLink(
-            connection_id=connection.id,
-            event_id=event.id,
-            google_event_id=item["id"],
-            etag=item.get("etag"),
-            google_updated=_updated(item),
-            synced_version=event.version,
-            synced_at=utcnow(),
-            remote_deleted=cancelled,
-        )
-    )
+    link = new_link(connection, event.id, item["id"])
+    remember(link, item, event.version)
     db.session.flush()
     return event
 
@@ -224,9 +212,7 @@ def tombstone_from_google(connection: GoogleConnection, event: Event, log: bool 
         row.deleted_by = "google"
         row.version += 1
         for link in db.session.scalars(
-            select(EventLink).where(
-                EventLink.connection_id == connection.id, EventLink.event_id == row.id
-            )
+            select(EventLink).where(*on_current_calendar(connection), EventLink.event_id == row.id)
         ):
             link.synced_version = row.version
             link.remote_deleted = True

@@ -34,6 +34,7 @@ from portal.google.oauth import (
     finish_authorization,
     is_configured,
 )
+from portal.google.outbox import kick
 from portal.integrations.forms import NEW_CALENDAR, CalendarForm, DisconnectForm, PrivacyForm
 from portal.integrations.routes import back_to_card, render_card
 from portal.models import GoogleConnection
@@ -183,8 +184,9 @@ def privacy():
     form = PrivacyForm()
     if not form.validate_on_submit():
         abort(400)
-    set_privacy_level(connection, form.privacy_level.data)
-    db.session.commit()
+    if set_privacy_level(connection, form.privacy_level.data):
+        db.session.commit()
+        kick(connection.user_id)
     return render_card() if is_htmx() else back_to_card()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -26,15 +26,30 @@ PRIVACY_LEVELS = {
 }
 
 
+LINKED_STATES = ("importing", "connected", "needs_reconnect")
+_LINKED = "state IN ('importing', 'connected', 'needs_reconnect')"
+
+
 class GoogleConnection(db.Model):
     """One coordinator's link to one Google calendar; tokens are Fernet-encrypted."""
 
     __tablename__ = "google_connection"
+    __table_args__ = (
+        # One Google account, one coordinator: closes the race two simultaneous sign-ins
+        # would otherwise win together.
+        Index(
+            "uq_google_connection_linked_sub",
+            "google_sub",
+            unique=True,
+            postgresql_where=text(_LINKED),
+            sqlite_where=text(_LINKED),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
     business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
-    google_sub: Mapped[str | None] = mapped_column(String(255), index=True)
+    google_sub: Mapped[str | None] = mapped_column(String(255))
     google_email: Mapped[str | None] = mapped_column(String(254))
     access_token_enc: Mapped[str | None] = mapped_column(Text)
     refresh_token_enc: Mapped[str | None] = mapped_column(Text)
@@ -72,12 +87,14 @@ class EventLink(db.Model):
 
     __tablename__ = "event_link"
     __table_args__ = (
-        UniqueConstraint("connection_id", "event_id"),
-        UniqueConstraint("connection_id", "google_event_id"),
+        UniqueConstraint("connection_id", "calendar_id", "event_id"),
+        UniqueConstraint("connection_id", "calendar_id", "google_event_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("google_connection.id"))
+    # Links belong to one calendar: after "Change calendar" the old ones stay as a record.
+    calendar_id: Mapped[str] = mapped_column(String(1024))
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
     google_event_id: Mapped[str] = mapped_column(String(1024))
     etag: Mapped[str | None] = mapped_column(String(255))

@@ -273,3 +273,47 @@ def test_a_revoked_grant_stops_sync_until_reconnect_and_loses_nothing(
     assert fresh(connected).state == "connected"
     [item] = google_events(google)
     assert item["id"] == link_of(event).google_event_id
+
+
+def test_reconnecting_after_removing_events_puts_them_back_once(
+    connected, coordinator, google, client, connect_flow
+):
+    event = add_event(coordinator)
+    run_jobs()
+    first_id = link_of(event).google_event_id
+    client.post("/google/disconnect", data={"remove_events": "remove"})
+    run_jobs()
+    assert google_events(google) == []
+    connect_flow.run()
+    run_jobs()
+    [item] = google_events(google)
+    assert item["id"] == link_of(event).google_event_id != first_id
+    assert [e.title for e in live_events(coordinator.id)] == ["Home visit with Jordan"]
+
+
+def test_changing_calendar_moves_our_appointments_and_loses_nothing(
+    connected, coordinator, google, client
+):
+    from tests.google.test_sync_pull import google_adds
+
+    event = add_event(coordinator)
+    google_adds(google, "Personal dentist")
+    from portal.google.jobs import enqueue_pull
+
+    enqueue_pull(connected.id)
+    run_jobs()
+    work = google.state.add_calendar(GOOGLE_USER, "Work appointments")
+    client.post("/google/calendar", data={"calendar_id": work})
+    run_jobs()
+    assert fresh(connected).state == "connected"
+    assert [i["summary"] for i in google.state.list_events(work)] == ["Home visit with Jordan"]
+    # The old calendar keeps what it had; nothing in the portal was deleted.
+    assert sorted(i["summary"] for i in google_events(google)) == [
+        "Home visit with Jordan",
+        "Personal dentist",
+    ]
+    assert sorted(e.title for e in live_events(coordinator.id)) == [
+        "Home visit with Jordan",
+        "Personal dentist",
+    ]
+    assert link_of(event) is not None

@@ -70,3 +70,8 @@ def failed_jobs() -> list:
         registry.job_class.fetch(job_id, connection=redis_connection())
         for job_id in registry.get_job_ids()
     ]
+
+
+def queued_jobs() -> list[tuple[str, tuple]]:
+    """What waits in the real queue: (job function name, its arguments), oldest first."""
+    return [(job.func_name.rsplit(".", 1)[-1], tuple(job.args)) for job in get_queue().jobs]

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 449526eb4cdb
+Revision ID: 792a0c8852e1
 Revises: 
-Create Date: 2026-11-24 02:09:43.701291
+Create Date: 2026-11-24 02:20:59.103405
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '449526eb4cdb'
+revision = '792a0c8852e1'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -127,11 +127,12 @@ def upgrade():
     )
     with op.batch_alter_table('google_connection', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_google_connection_business_id'), ['business_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_google_connection_google_sub'), ['google_sub'], unique=False)
+        batch_op.create_index('uq_google_connection_linked_sub', ['google_sub'], unique=True, postgresql_where=sa.text("state IN ('importing', 'connected', 'needs_reconnect')"), sqlite_where=sa.text("state IN ('importing', 'connected', 'needs_reconnect')"))
 
     op.create_table('event_link',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('calendar_id', sa.String(length=1024), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('google_event_id', sa.String(length=1024), nullable=False),
     sa.Column('etag', sa.String(length=255), nullable=True),
@@ -142,8 +143,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['connection_id'], ['google_connection.id'], name=op.f('fk_event_link_connection_id_google_connection')),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_event_link_event_id_event')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_link')),
-    sa.UniqueConstraint('connection_id', 'event_id', name=op.f('uq_event_link_connection_id_event_id')),
-    sa.UniqueConstraint('connection_id', 'google_event_id', name=op.f('uq_event_link_connection_id_google_event_id'))
+    sa.UniqueConstraint('connection_id', 'calendar_id', 'event_id', name=op.f('uq_event_link_connection_id_calendar_id_event_id')),
+    sa.UniqueConstraint('connection_id', 'calendar_id', 'google_event_id', name=op.f('uq_event_link_connection_id_calendar_id_google_event_id'))
     )
     with op.batch_alter_table('event_link', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_link_event_id'), ['event_id'], unique=False)
@@ -241,7 +242,7 @@ def downgrade():
 
     op.drop_table('event_link')
     with op.batch_alter_table('google_connection', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_google_connection_google_sub'))
+        batch_op.drop_index('uq_google_connection_linked_sub', postgresql_where=sa.text("state IN ('importing', 'connected', 'needs_reconnect')"), sqlite_where=sa.text("state IN ('importing', 'connected', 'needs_reconnect')"))
         batch_op.drop_index(batch_op.f('ix_google_connection_business_id'))
 
     op.drop_table('google_connection')

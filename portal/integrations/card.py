@@ -1,0 +1,103 @@
+"""What the Google Calendar card shows: one state, its facts, and whether it polls itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.google import jobs
+from portal.google.activity import recent_activity, unreviewed_conflicts
+from portal.google.connection import disconnect_pending, get_connection, is_stale
+from portal.google.oauth import is_configured
+from portal.models import GoogleConnection, SyncLog, User, WatchChannel
+from portal.models.types import utcnow
+
+# States during which something is under way, so the card refreshes itself.
+POLLING = ("connecting", "disconnecting", "importing")
+
+
+@dataclass
+class GoogleCard:
+    """The card's view of one coordinator's Google connection."""
+
+    state: str
+    connection: GoogleConnection | None = None
+    message: str | None = None
+    activity: list[SyncLog] = field(default_factory=list)
+    conflicts: int = 0
+    next_renewal: datetime | None = None
+    pull_running: bool = False
+
+    @property
+    def polling(self) -> bool:
+        """Whether the card should ask for itself again in a moment."""
+        if self.state in POLLING or self.pull_running:
+            return True
+        # An import that hit an error may still be retrying.
+        return (
+            self.state == "error"
+            and self.connection is not None
+            and (self.connection.state == "importing")
+        )
+
+
+def card_state(connection: GoogleConnection | None, configured: bool) -> str:
+    """One of: not_configured, not_connected, connecting, disconnecting, importing,
+    connected, needs_reconnect, error."""
+    if not configured:
+        return "not_configured"
+    if connection is None:
+        return "not_connected"
+    if connection.state == "connecting":
+        return "not_connected" if is_stale(connection) else "connecting"
+    if connection.state == "disconnected":
+        pending = disconnect_pending(connection) and not is_stale(connection)
+        return "disconnecting" if pending else "not_connected"
+    if connection.state == "needs_reconnect":
+        return "needs_reconnect"
+    if _has_fresh_error(connection):
+        return "error"
+    return connection.state
+
+
+def _has_fresh_error(connection: GoogleConnection) -> bool:
+    if not connection.last_error or connection.last_error_at is None:
+        return False
+    return connection.last_sync_at is None or connection.last_error_at > connection.last_sync_at
+
+
+def build_card(user: User) -> GoogleCard:
+    """Everything the card needs for this coordinator."""
+    connection = get_connection(user.id)
+    card = GoogleCard(card_state(connection, is_configured(current_app.config)), connection)
+    if connection is None or card.state == "not_configured":
+        return card
+    card.message = connection.last_error
+    card.activity = recent_activity(connection.id, limit=10)
+    card.conflicts = unreviewed_conflicts(connection.id)
+    if connection.is_active:
+        card.next_renewal = next_channel_renewal(connection.id)
+        card.pull_running = jobs.pull_in_progress(connection.id)
+    return card
+
+
+def next_channel_renewal(connection_id: int) -> datetime | None:
+    """The earliest expiry of the connection's live watch channels, if any."""
+    stmt = select(func.min(WatchChannel.expires_at)).where(
+        WatchChannel.connection_id == connection_id,
+        WatchChannel.stopped_at.is_(None),
+        WatchChannel.expires_at > utcnow(),
+    )
+    return db.session.scalar(stmt)
+
+
+def needs_reconnect(user: User) -> GoogleConnection | None:
+    """The coordinator's connection when it needs a reconnect (for the banner), else None."""
+    connection = get_connection(user.id)
+    if connection is not None and connection.state == "needs_reconnect":
+        return connection
+    return None

@@ -1,0 +1,46 @@
+"""The Google Calendar card's forms; each one carries a CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField
+from wtforms.validators import InputRequired
+
+from portal.models import PRIVACY_LEVELS
+
+NEW_CALENDAR = "__new__"
+
+# One line each, from the privacy notes in domain.md.
+PRIVACY_EXPLANATIONS = {
+    "busy": "Google shows “Coordinoter appointment” and the time, nothing else.",
+    "private_title": "Google shows the event title and time, without participant details.",
+    "full": "Google shows the title, location and notes (never internal notes or NDIS details).",
+}
+
+
+class DisconnectForm(FlaskForm):
+    """Disconnect, keeping or removing the events Coordinoter put on Google."""
+
+    remove_events = RadioField(
+        "Events Coordinoter copied to Google",
+        choices=[
+            ("keep", "Keep them in Google Calendar"),
+            ("remove", "Remove them from Google Calendar"),
+        ],
+        default="keep",
+        validators=[InputRequired()],
+    )
+
+
+class CalendarForm(FlaskForm):
+    """Which Google calendar to sync with."""
+
+    calendar_id = RadioField("Sync with", validators=[InputRequired()], validate_choice=False)
+
+
+class PrivacyForm(FlaskForm):
+    """How much of each event Google may see."""
+
+    privacy_level = SelectField(
+        "What Google sees", choices=list(PRIVACY_LEVELS.items()), validators=[InputRequired()]
+    )
