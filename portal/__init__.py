@@ -39,6 +39,14 @@ def configure(app: Flask, overrides: dict | None) -> None:
     app.config.update(load_config(env, app.instance_path))
     app.config.update(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["ENV_NAME"] == "production" and not app.config["PUBLIC_BASE_URL"].startswith(
+        "https://"
+    ):
+        app.logger.warning(
+            "PUBLIC_BASE_URL %s is not https: Google will not deliver push notifications, "
+            "so Google changes arrive only at the 15-minute safety-net pull",
+            app.config["PUBLIC_BASE_URL"],
+        )
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
         # Alembic announces every plugin it loads; operators need none of that.

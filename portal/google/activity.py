@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -55,3 +57,19 @@ def unreviewed_conflicts(connection_id: int) -> int:
         SyncLog.reviewed.is_(False),
     )
     return db.session.scalar(stmt) or 0
+
+
+def median_latency_ms(connection_id: int, since: datetime) -> int | None:
+    """The median time changes took to arrive from Google since a moment, in milliseconds."""
+    stmt = (
+        select(SyncLog.detail)
+        .where(
+            SyncLog.connection_id == connection_id,
+            SyncLog.kind == "pull",
+            SyncLog.created_at >= since,
+        )
+        .order_by(SyncLog.id.desc())
+        .limit(1000)
+    )
+    values = sorted(d["latency_ms"] for d in db.session.scalars(stmt) if d and "latency_ms" in d)
+    return values[len(values) // 2] if values else None

@@ -139,7 +139,18 @@ def _tombstone_missing(connection: GoogleConnection, seen: set[str], window_star
 def _finish(connection: GoogleConnection, token: str | None, counts: PullCounts, full: bool):
     connection.sync_token = token
     connection.last_sync_at = utcnow()
-    if counts.changes or counts.conflicts or full:
-        kind = "import" if full else "pull"
-        log_activity(connection, kind, counts.summary(), direction="from_google")
+    if full:
+        count = connection.import_count
+        message = f"Imported {count:,} event{'' if count == 1 else 's'}"
+        if counts.deleted:
+            message += f"; {counts.deleted} deleted in Google since the last sync"
+        log_activity(connection, "import", message, direction="from_google")
+    elif counts.changes or counts.conflicts:
+        # How long the oldest applied change took to get here, for the card's median.
+        latency = None
+        if counts.earliest_change is not None:
+            latency = {
+                "latency_ms": int((utcnow() - counts.earliest_change).total_seconds() * 1000)
+            }
+        log_activity(connection, "pull", counts.summary(), direction="from_google", detail=latency)
     db.session.flush()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.google import jobs
-from portal.google.activity import recent_activity, unreviewed_conflicts
+from portal.google.activity import median_latency_ms, recent_activity, unreviewed_conflicts
+from portal.google.channels import live_channels
 from portal.google.connection import disconnect_pending, get_connection, is_stale
 from portal.google.oauth import is_configured
 from portal.models import GoogleConnection, SyncLog, User, WatchChannel
@@ -31,6 +32,9 @@ class GoogleCard:
     conflicts: int = 0
     next_renewal: datetime | None = None
     pull_running: bool = False
+    channel: WatchChannel | None = None
+    latency_ms: int | None = None
+    webhook_warning: str | None = None
 
     @property
     def polling(self) -> bool:
@@ -82,7 +86,22 @@ def build_card(user: User) -> GoogleCard:
     if connection.is_active:
         card.next_renewal = next_channel_renewal(connection.id)
         card.pull_running = jobs.pull_in_progress(connection.id)
+        live = live_channels(connection.id)
+        card.channel = live[0] if live else None
+        card.latency_ms = median_latency_ms(connection.id, utcnow() - timedelta(days=1))
+        card.webhook_warning = webhook_warning(current_app.config)
     return card
+
+
+def webhook_warning(config) -> str | None:
+    """Why Google cannot deliver live updates here, when it cannot (non-https in production)."""
+    if config.get("GOOGLE_EMULATOR_URL") or config["PUBLIC_BASE_URL"].startswith("https://"):
+        return None
+    return (
+        f"PUBLIC_BASE_URL is {config['PUBLIC_BASE_URL']}, not https: Google only sends live "
+        "updates to https addresses, so changes from Google arrive at the 15-minute check. "
+        "Ask your administrator to set PUBLIC_BASE_URL to the portal's https address."
+    )
 
 
 def next_channel_renewal(connection_id: int) -> datetime | None:

@@ -11,6 +11,7 @@ from google_emulator.server import EmulatorServer
 from portal.config import google_endpoints
 from portal.extensions import db
 from tests import factories
+from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -92,6 +93,7 @@ def test_sign_in_with_google_from_the_card_to_connected(driver, portal, emulator
     driver.find_element(By.LINK_TEXT, "Manage Integrations").click()
     wait_for(driver, shows.presence_of_element_located((By.ID, "google-card")))
     assert card_state(driver) == "not_connected"
+    screenshot(driver, "card-not-connected")
     driver.find_element(By.ID, "google-sign-in").click()
 
     # Google's consent page (the emulator's), on another origin.
@@ -99,6 +101,7 @@ def test_sign_in_with_google_from_the_card_to_connected(driver, portal, emulator
     assert driver.current_url.startswith(emulator.url + "/o/oauth2/v2/auth?")
     assert "View and edit events on all your calendars" in driver.page_source
     Select(driver.find_element(By.NAME, "account")).select_by_value(GOOGLE_USER)
+    screenshot(driver, "google-consent")
     driver.find_element(By.ID, "allow").click()
 
     # Back on the card: importing, polling itself.
@@ -113,3 +116,17 @@ def test_sign_in_with_google_from_the_card_to_connected(driver, portal, emulator
     assert driver.find_element(By.ID, "google-status").text == "Connected"
     assert GOOGLE_USER in card.text
     assert card.get_attribute("hx-trigger") is None
+    screenshot(driver, "card-connected")
+
+    # Google stops accepting our access: the card and every page say so, with Reconnect.
+    from portal.google.jobs import enqueue_pull
+    from portal.models import GoogleConnection
+
+    emulator.state.revoke_grants(GOOGLE_USER)
+    emulator.state.expire_access_tokens()
+    enqueue_pull(db.session.scalar(db.select(GoogleConnection.id)))
+    run_jobs()
+    driver.refresh()
+    wait_for(driver, lambda d: card_state(d) == "needs_reconnect")
+    assert "Reconnect" in driver.page_source
+    screenshot(driver, "card-needs-reconnect")

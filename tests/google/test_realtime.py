@@ -75,7 +75,7 @@ def outcomes() -> list[str]:
 
 
 def test_a_google_change_reaches_the_portal_through_a_real_notification(
-    app, live_portal, connected, coordinator, google
+    app, live_portal, connected, coordinator, google, client
 ):
     [channel] = google.state.channels()
     assert channel["address"] == live_portal + "/google/notify"
@@ -83,11 +83,25 @@ def test_a_google_change_reaches_the_portal_through_a_real_notification(
     try:
         google_adds(google, "Booked in Google")
         wait_for(lambda: [e.title for e in live_events(coordinator.id)] == ["Booked in Google"])
+        # The event is committed page by page; the pull's own record comes at its end.
+        wait_for(lambda: db.session.scalar(select(SyncLog.id).where(SyncLog.kind == "pull")))
     finally:
         kill(worker)
     assert {"sync", "accepted"} <= set(outcomes())
     live = db.session.scalar(select(WatchChannel).where(WatchChannel.stopped_at.is_(None)))
     assert live.live_at is not None and live.last_notification_at is not None
+    card = client.get("/portal/integrations/google/card", headers={"HX-Request": "true"}).text
+    assert "last notice from Google" in card
+    assert 'id="google-latency"' in card
+    assert "not https" not in card
+
+
+def test_the_card_warns_when_google_cannot_reach_a_plain_http_portal():
+    from portal.integrations.card import webhook_warning
+
+    warning = webhook_warning({"PUBLIC_BASE_URL": "http://portal.example.org"})
+    assert "not https" in warning and "PUBLIC_BASE_URL" in warning
+    assert webhook_warning({"PUBLIC_BASE_URL": "https://portal.example.org"}) is None
 
 
 def test_forged_unknown_stopped_and_headerless_notifications_cause_no_work(
