@@ -6,6 +6,7 @@ import math
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 
 from portal.calendar.operations import EventData, update_event
@@ -287,3 +288,52 @@ def test_times_round_trip_exactly_across_daylight_saving(
     pushed = next(i for i in google_events(google) if i["summary"] == "From portal")
     assert pushed["start"] == {"dateTime": local_start, "timeZone": zone}
     assert db.session.get(Event, ours.id).start_at == utc_start
+
+
+def test_connecting_when_both_sides_have_events_duplicates_nothing_even_twice(
+    coordinator, connect_flow, google, client
+):
+    from portal.calendar.operations import create_event
+
+    for n in range(2):
+        create_event(
+            coordinator,
+            EventData(
+                title=f"Portal visit {n}",
+                time_zone="Australia/Sydney",
+                start_at=SOON + timedelta(hours=n),
+                end_at=SOON + timedelta(hours=n, minutes=30),
+            ),
+        )
+    db.session.commit()
+    google_adds(google, "Google dentist")
+    connect_flow.run()
+    run_jobs()
+    expected = ["Google dentist", "Portal visit 0", "Portal visit 1"]
+    assert sorted(e.title for e in live_events(coordinator.id)) == expected
+    assert sorted(i["summary"] for i in google_events(google)) == expected
+    # Disconnect keeping the events, then connect again: everything re-links, nothing doubles.
+    client.post("/google/disconnect", data={"remove_events": "keep"})
+    run_jobs()
+    connect_flow.run()
+    run_jobs()
+    assert sorted(e.title for e in live_events(coordinator.id)) == expected
+    assert sorted(i["summary"] for i in google_events(google)) == expected
+
+
+def test_lost_links_are_found_again_by_our_private_property(connected, coordinator, google):
+    from portal.models import EventLink
+    from tests.google.test_sync_push import add_event
+
+    add_event(coordinator, title="Case conference")
+    run_jobs()
+    # As after restoring an old backup: the portal forgot which Google event is whose.
+    db.session.execute(sa_delete(EventLink))
+    connection = fresh(connected)
+    connection.sync_token = None
+    db.session.commit()
+    enqueue_pull(connected.id)
+    run_jobs()
+    assert [e.title for e in live_events(coordinator.id)] == ["Case conference"]
+    assert [i["summary"] for i in google_events(google)] == ["Case conference"]
+    assert activity("conflict") == []
