@@ -21,9 +21,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.calendar.operations import EventData
 from portal.calendar.recurrence import (
-    CUSTOM,
-    ENDINGS,
-    FREQUENCIES,
     MAX_COUNT,
     WEEKDAYS,
     Repeat,
@@ -44,6 +41,18 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 # What a change to one occurrence of a series applies to, as Google Calendar asks it.
 SCOPES = [("this", "This event"), ("following", "This and following events"), ("all", "All events")]
 WEEKLY = ("weekly", "fortnightly")
+FREQUENCIES = {
+    "none": "Does not repeat",
+    "daily": "Every day",
+    "weekly": "Every week, on the chosen days",
+    "fortnightly": "Every fortnight, on the chosen days",
+    "monthly_date": "Every month, on the same date (e.g. the 14th)",
+    "monthly_weekday": "Every month, on the same weekday (e.g. the second Tuesday)",
+    "monthly_last": "Every month, on the last such weekday (e.g. the last Friday)",
+}
+# A rule the form cannot show (typically written in Google): offered only as "keep it".
+CUSTOM = "custom"
+ENDINGS = {"never": "Never", "until": "On a date", "count": "After a number of times"}
 
 
 def _strip(value: str | None) -> str | None:
@@ -194,6 +203,10 @@ class EventForm(FlaskForm):
             return
         if self.ends.data == "until" and self.until.data and self.until.data < first:
             self.until.errors.append("The series cannot end before its first day.")
+        if self.scoped and self.scope.data == "all":
+            # The series keeps its own first day (moved as the occurrence was), not this
+            # occurrence's: the operation checks the rule against that day.
+            return
         chosen = {WEEKDAYS.index(code) for code in self.weekdays.data or [] if code in WEEKDAYS}
         if self.repeat.data in WEEKLY and chosen and first.weekday() not in chosen:
             day = WEEKDAY_NAMES[first.weekday()]

@@ -40,7 +40,7 @@ def _shown_in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElement
 
 
 def visible_events_in_week(owner_id: int, monday: date, zone_name: str) -> list[Event]:
-    """The owner's live events overlapping the week that starts on monday in zone_name."""
+    """The owner's live single events overlapping the week that starts on monday in zone_name."""
     stmt = (
         select(Event)
         .options(selectinload(Event.participant))

@@ -24,18 +24,6 @@ from portal.models import Event
 
 log = logging.getLogger(__name__)
 
-FREQUENCIES = {
-    "none": "Does not repeat",
-    "daily": "Every day",
-    "weekly": "Every week, on the chosen days",
-    "fortnightly": "Every fortnight, on the chosen days",
-    "monthly_date": "Every month, on the same date (e.g. the 14th)",
-    "monthly_weekday": "Every month, on the same weekday (e.g. the second Tuesday)",
-    "monthly_last": "Every month, on the last such weekday (e.g. the last Friday)",
-}
-# A rule the form cannot show (typically written in Google): offered only as "keep it".
-CUSTOM = "custom"
-ENDINGS = {"never": "Never", "until": "On a date", "count": "After a number of times"}
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_COUNT = 730
 # Occurrences looked at per question: a century of daily ones. A rule needing more (minutely,
@@ -61,6 +49,7 @@ class RecurrenceError(ValueError):
 class Repeat:
     """How a series repeats, in the terms the form offers."""
 
+    # none, daily, weekly, fortnightly, monthly_date, monthly_weekday or monthly_last
     frequency: str = "none"
     weekdays: tuple[int, ...] = ()  # 0 is Monday
     ends: str = "never"

@@ -9,7 +9,7 @@ failed unit of work, so nothing is half-saved.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime, time
 from enum import Enum
 
 from portal.calendar.operations import EventData, create_event, delete_event, update_event
@@ -18,8 +18,6 @@ from portal.calendar.recurrence import (
     Original,
     RecurrenceError,
     check_rule,
-    day_of,
-    first_day_of,
     occurrence_at,
     occurrences_before,
     original_of,
@@ -29,6 +27,7 @@ from portal.calendar.recurrence import (
     with_count_reduced,
 )
 from portal.calendar.timeutil import NonexistentLocalTime, to_local, to_utc
+from portal.core.timezones import is_valid_zone
 from portal.extensions import db
 from portal.google.outbox import record_change
 from portal.models import Event, User, utcnow
@@ -98,12 +97,14 @@ def edit_series(master: Event, data: EventData, recurrence: str | Keep | None = 
     Given recurrence=None, the series stops repeating: its exceptions are tombstoned, having
     no occurrence left to replace. This also makes a single event repeat.
     """
-    was_series = master.is_series
-    rule = master.recurrence if recurrence is KEEP else recurrence
-    moved = _start_of(data) != original_start(master)
+    was_series, old_rule = master.is_series, master.recurrence
+    rule = old_rule if recurrence is KEEP else recurrence
+    # Only a new rule or a new start can break "the start is the first occurrence": a series
+    # from Google that never kept to it stays editable.
+    changed = rule != old_rule or _start_of(data) != original_start(master)
     master.recurrence = rule
     update_event(master, data)
-    if rule and (recurrence is not KEEP or moved):
+    if rule and changed:
         check_rule(master)
     if was_series and not rule:
         _tombstone_exceptions(master)
@@ -147,19 +148,21 @@ def delete_series(master: Event) -> Event:
     return master
 
 
-def series_data(master: Event, original: Original, data: EventData) -> EventData:
-    """An edit of one occurrence as an edit of the series: its start moved the same way.
+def series_data(master: Event, shown: Original, data: EventData) -> EventData:
+    """An edit made on one occurrence, as an edit of the whole series.
 
-    The form shows the clicked occurrence; for "all events" the master keeps its own first
-    day, shifted by as many days as the occurrence was, at the form's time of day.
+    The form showed an occurrence starting at `shown` (its original start, or where its
+    exception moved it); the master's own start moves by as much wall-clock time as the
+    form's start did, so "all events" never drags the series to one occurrence's day.
     """
-    moved_by = _first_day(data) - day_of(original, master)
-    first = first_day_of(master) + moved_by
+    moved_by = _wall_clock(data.start_date if data.all_day else data.start_at, data.time_zone)
+    moved_by -= _wall_clock(shown, master.time_zone)
+    first = _wall_clock(original_start(master), master.time_zone) + moved_by
     if data.all_day:
-        return replace(data, start_date=first, end_date=first + (data.end_date - data.start_date))
-    at = to_local(data.start_at, data.time_zone).time()
+        days = data.end_date - data.start_date
+        return replace(data, start_date=first.date(), end_date=first.date() + days)
     try:
-        start = to_utc(datetime.combine(first, at), data.time_zone)
+        start = to_utc(first, data.time_zone)
     except NonexistentLocalTime as error:
         raise RecurrenceError(f"For the whole series: {error}", "start") from error
     return replace(data, start_at=start, end_at=start + (data.end_at - data.start_at))
@@ -215,7 +218,10 @@ def _start_of(data: EventData) -> Original | None:
     return data.start_date if data.all_day else data.start_at
 
 
-def _first_day(data: EventData) -> date:
-    if data.all_day:
-        return data.start_date
-    return to_local(data.start_at, data.time_zone).date()
+def _wall_clock(moment: Original, zone_name: str) -> datetime:
+    """A start as a naive wall-clock time where it happens (midnight for a date)."""
+    if isinstance(moment, datetime):
+        return to_local(moment, zone_name if is_valid_zone(zone_name) else "UTC").replace(
+            tzinfo=None
+        )
+    return datetime.combine(moment, time())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, make_response, redirect, request, url_for
+from flask import Blueprint, abort, g, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.access import get_for_business
@@ -24,6 +24,7 @@ from portal.calendar.recurrence import (
     occurrence_at,
     occurrence_key,
     original_of,
+    original_start,
     parse_occurrence_key,
     parse_rule,
     produces,
@@ -50,6 +51,8 @@ bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 # The htmx event a saved change announces; the week region reloads itself when it hears it.
 CHANGED = "calendarChanged"
+# Poll answers are about this instant only.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 @bp.get("")
@@ -71,27 +74,37 @@ def week():
     )
 
 
+@bp.before_request
+def _fingerprint_before_the_week() -> None:
+    """Take the fingerprint of the week week() is about to read, for the poller it carries.
+
+    Taken before the week is read, so a change landing in between costs one reload too many
+    instead of a stale week that believes itself current. (Kept out of week() itself, which
+    others are changing; moving it there as its first line would do the same.)
+    """
+    if request.endpoint == "calendar.week" and current_user.is_authenticated:
+        zone_name = _viewer_zone()
+        monday = monday_of(request.args.get("week"), today_in(zone_name))
+        g.week_seen = week_fingerprint(current_user.id, monday, zone_name)
+
+
 @bp.get("/fingerprint")
 def fingerprint():
-    """The live-update poll: 204 while the week is unchanged, else a fresh poller + reload.
+    """The live-update poll: 204 while the week is unchanged, else tell the week to reload.
 
-    The week page polls this every second (see calendar/week.html). Polling a one-query
-    fingerprint was chosen over server-sent events, which would hold a gunicorn worker for as
-    long as each calendar page stays open.
+    The #week region polls this every second with the fingerprint it was drawn with (see
+    calendar/_week.html). Polling a one-query fingerprint was chosen over server-sent events,
+    which would hold a gunicorn worker for as long as each calendar page stays open.
     """
     if not current_user.is_authenticated:
-        # login_required would redirect, and htmx would swap the login page into the poller;
-        # HX-Refresh reloads the whole page instead, which then goes to the login form.
-        return "", 401, {"HX-Refresh": "true", "Cache-Control": "no-store"}
+        # login_required would redirect, and htmx would follow to the login page; HX-Refresh
+        # reloads the whole page instead, which then goes to the login form.
+        return "", 401, {"HX-Refresh": "true", **NO_STORE}
     zone_name = _viewer_zone()
     monday = monday_of(request.args.get("week"), today_in(zone_name))
-    current = week_fingerprint(current_user.id, monday, zone_name)
-    if request.args.get("seen") == current:
-        return "", 204, {"Cache-Control": "no-store"}
-    # A first poll (no seen yet) also reloads the week once: only a week drawn after this
-    # fingerprint was taken is sure to contain everything it covers.
-    poller = _render_block("calendar/week.html", "poller", seen=current)
-    return poller, 200, {"HX-Trigger": CHANGED, "Cache-Control": "no-store"}
+    if request.args.get("seen") == week_fingerprint(current_user.id, monday, zone_name):
+        return "", 204, NO_STORE
+    return "", 200, {"HX-Trigger": CHANGED, **NO_STORE}
 
 
 @bp.get("/events/new")
@@ -177,7 +190,7 @@ def occurrence_form(event_id: int, key: str):
 @login_required
 def save_occurrence(event_id: int, key: str):
     """Save a change to this occurrence, to it and the following ones, or to all of them."""
-    master, original, _exception = _occurrence(event_id, key)
+    master, original, exception = _occurrence(event_id, key)
     form = _form_for(custom_rule=_custom_rule(master), scoped=True)
     if not form.validate_on_submit():
         return _show_form(form, master, 400, occurrence=key)
@@ -189,7 +202,8 @@ def save_occurrence(event_id: int, key: str):
         rule = form.recurrence(master.recurrence)
         if scope == "following":
             return split_series(master, original, data, rule)
-        return edit_series(master, series_data(master, original, data), rule)
+        shown = original_start(exception) if exception else original
+        return edit_series(master, series_data(master, shown, data), rule)
 
     return _attempt(change, form, lambda status: _show_form(form, master, status, occurrence=key))
 
@@ -339,15 +353,6 @@ def _first_day(event: Event) -> date:
     if event.all_day:
         return event.start_date
     return to_local(event.start_at, _viewer_zone()).date()
-
-
-def _render_block(template_name: str, block: str, **context) -> str:
-    """One block of a template (htmx "template fragments"), so its markup lives in one place.
-
-    Only the template globals (url_for …) are available to it, not Flask's context processors.
-    """
-    template = current_app.jinja_env.get_template(template_name)
-    return "".join(template.blocks[block](template.new_context(context)))
 
 
 def _week_of(day: date | None) -> str | None:

@@ -40,7 +40,7 @@ WEBHOOK = "Google can reach this server"
 GOOGLE_SILENT = "Google did not answer; try again in a minute."
 ON_THE_CARD = "Open Business Portal → Manage Integrations and look at the Google Calendar card."
 RECONNECT = "Open Business Portal → Manage Integrations and press Reconnect on the Google card."
-SAFETY_NET = "Changes made in Google still arrive, within 15 minutes."
+SAFETY_NET = "Changes made in Google still arrive within 15 minutes."
 # Notification outcomes that mean Google told us about a change and we took it.
 HEARD = ("accepted", "coalesced", "queue_down")
 

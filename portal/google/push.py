@@ -102,7 +102,7 @@ def _push_occurrence(connection: GoogleConnection, event: Event, client: Calenda
     instance_id = instance_id_for(series_link.google_event_id, event)
     if event.is_deleted:
         if event.deleted_by != "google":
-            client.delete_event(connection.calendar_id, instance_id)
+            _delete_instance(connection, instance_id, client)
         _link(connection, event, {"id": instance_id, "status": "cancelled"}, event.version)
         _log_push(connection, event, f"One occurrence of “{event.title}” cancelled in Google")
         return "deleted"
@@ -113,6 +113,17 @@ def _push_occurrence(connection: GoogleConnection, event: Event, client: Calenda
     _link(connection, event, item, event.version)
     _log_push(connection, event, f"One occurrence of “{event.title}” changed in Google")
     return "updated"
+
+
+def _delete_instance(
+    connection: GoogleConnection, instance_id: str, client: CalendarClient
+) -> None:
+    try:
+        client.delete_event(connection.calendar_id, instance_id)
+    except GoogleApiError as exc:
+        # 404: the series no longer has that occurrence (e.g. after "this and following").
+        if exc.status != 404:
+            raise
 
 
 def _insert(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:

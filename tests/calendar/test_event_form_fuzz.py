@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from portal.extensions import db
 from tests import factories
 from tests.calendar.pages import HTMX
 
@@ -36,6 +39,21 @@ FORMS = st.fixed_dictionaries(
         "notes": either("", "\x00"),
         "status": either("scheduled", "cancelled", "no_show"),
         "cancel_reason": either("", "Participant unwell"),
+        "repeat": either(
+            "none",
+            "daily",
+            "weekly",
+            "fortnightly",
+            "monthly_date",
+            "monthly_weekday",
+            "monthly_last",
+            "custom",
+        ),
+        "weekdays": st.lists(either("MO", "TH", "SU"), max_size=3),
+        "ends": either("never", "until", "count"),
+        "until": either("2027-06-30", "2026-10-01", "2026-02-30", "9999-12-31"),
+        "count": either("1", "730", "731", "0", "-1", "99999999999999999999", "1e3"),
+        "scope": either("this", "following", "all"),
     }
 )
 
@@ -53,6 +71,22 @@ def test_any_change_to_an_event_is_saved_or_refused_cleanly(client, coordinator,
     event = factories.make_event(coordinator)
     response = client.post(f"/calendar/events/{event.id}", data=form, headers=HTMX)
     assert response.status_code in (200, 400), response.text
+
+
+@FUZZ
+@given(form=FORMS, custom=st.booleans())
+def test_any_change_to_an_occurrence_is_saved_or_refused_cleanly(client, coordinator, form, custom):
+    rule = "RRULE:FREQ=YEARLY;BYMONTHDAY=5" if custom else "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=9"
+    start = datetime(2026, 10, 4, 22, tzinfo=UTC)  # Monday 5 October 2026, 9:00 Sydney
+    master = factories.make_event(coordinator, "Check-in", start, recurrence=rule)
+    db.session.commit()
+    url = f"/calendar/events/{master.id}/occurrences/20261011T220000Z"
+    if custom:
+        url = f"/calendar/events/{master.id}/occurrences/20261004T220000Z"
+    response = client.post(url, data=form, headers=HTMX)
+    assert response.status_code in (200, 400), response.text
+    delete = client.post(url + "/delete", data={"scope": form["scope"]}, headers=HTMX)
+    assert delete.status_code in (200, 400, 404), delete.text
 
 
 @FUZZ

@@ -187,3 +187,145 @@ def test_an_all_day_monthly_series_round_trips(connected, coordinator, google):
     pull(connected)
     cancelled = db.session.scalar(select(Event).where(Event.series_id == event.id))
     assert cancelled.original_start_date == date(2027, 2, 14) and cancelled.is_deleted
+
+
+# -- The occurrence sets on both sides agree over a year ------------------------------------
+
+YEAR_START = datetime(2026, 9, 1, tzinfo=UTC)
+YEAR_END = datetime(2027, 9, 1, tzinfo=UTC)
+
+
+def portal_occurrences(user_id: int) -> list[tuple[str, str]]:
+    """Every occurrence the portal shows in the year, as (UTC start or date, title)."""
+    from portal.calendar.recurrence import Window, expand
+
+    db.session.expire_all()
+    window = Window(YEAR_START, YEAR_END, YEAR_START.date(), YEAR_END.date())
+    events = db.session.scalars(select(Event).where(Event.owner_id == user_id)).all()
+    shown = []
+    for event in events:
+        if event.is_series and not event.is_deleted:
+            exceptions = [e for e in events if e.series_id == event.id]
+            shown += [(_start(o), o.title) for o in expand(event, exceptions, window)]
+        elif not event.is_series and not event.is_exception and not event.is_deleted:
+            shown.append((_start(event), event.title))
+    return sorted(shown)
+
+
+def google_occurrences(google) -> list[tuple[str, str]]:
+    """Every instance Google shows in the year (its own expansion, like singleEvents=true)."""
+    instances = google.state.expand(GOOGLE_USER, YEAR_START, YEAR_END)
+    return sorted((_google_start(i["start"]), i.get("summary", "")) for i in instances)
+
+
+def _start(item) -> str:
+    if item.all_day:
+        return item.start_date.isoformat()
+    return item.start_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _google_start(start: dict) -> str:
+    if "date" in start:
+        return start["date"]
+    moment = datetime.fromisoformat(start["dateTime"].replace("Z", "+00:00"))
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sydney_nine(day: date) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime(
+        day.year, day.month, day.day, 9, tzinfo=ZoneInfo("Australia/Sydney")
+    ).astimezone(UTC)
+
+
+def test_portal_edits_of_each_scope_reach_google_occurrence_for_occurrence(
+    connected, coordinator, google
+):
+    from portal.calendar.operations import EventData
+    from portal.calendar.recurrence_ops import (
+        create_series,
+        delete_occurrence,
+        edit_occurrence,
+        split_series,
+    )
+
+    start = sydney_nine(date(2026, 9, 22))
+    data = EventData(
+        title="Weekly check-in",
+        time_zone="Australia/Sydney",
+        start_at=start,
+        end_at=start + timedelta(hours=1),
+    )
+    master = create_series(coordinator, data, "RRULE:FREQ=WEEKLY;COUNT=30")
+    db.session.commit()
+    kick(coordinator.id)
+    run_jobs()
+    assert portal_occurrences(coordinator.id) == google_occurrences(google)
+    assert len(google_occurrences(google)) == 30
+
+    # This event: move the 6 Oct one (across DST) to the afternoon; cancel 13 Oct.
+    moved_from = sydney_nine(date(2026, 10, 6))
+    afternoon = EventData(
+        title="Check-in (afternoon)",
+        time_zone="Australia/Sydney",
+        start_at=moved_from + timedelta(hours=5),
+        end_at=moved_from + timedelta(hours=6),
+    )
+    edit_occurrence(master, moved_from, afternoon)
+    delete_occurrence(master, sydney_nine(date(2026, 10, 13)))
+    db.session.commit()
+    kick(coordinator.id)
+    run_jobs()
+    assert portal_occurrences(coordinator.id) == google_occurrences(google)
+
+    # This and following: from 3 Nov on, a new title.
+    split_from = sydney_nine(date(2026, 11, 3))
+    new_format = EventData(
+        title="Check-in (new format)",
+        time_zone="Australia/Sydney",
+        start_at=split_from,
+        end_at=split_from + timedelta(hours=1),
+    )
+    split_series(master, split_from, new_format)
+    db.session.commit()
+    kick(coordinator.id)
+    run_jobs()
+    both = portal_occurrences(coordinator.id)
+    assert both == google_occurrences(google)
+    assert len(both) == 29  # 30, less the cancelled one
+    assert sum(title == "Check-in (new format)" for _, title in both) == 24
+
+
+def test_google_edits_of_each_scope_reach_the_portal_occurrence_for_occurrence(
+    connected, coordinator, google
+):
+    series = google_series(google, rule="RRULE:FREQ=WEEKLY;COUNT=20")
+    pull(connected)
+    assert portal_occurrences(coordinator.id) == google_occurrences(google)
+    # One occurrence moved, one cancelled, in Google Calendar.
+    google.state.user_patch_event(
+        GOOGLE_USER, f"{series['id']}_20261005T220000Z", {"summary": "Moved in Google"}
+    )
+    google.state.user_delete_event(GOOGLE_USER, f"{series['id']}_20261019T220000Z")
+    pull(connected)
+    assert portal_occurrences(coordinator.id) == google_occurrences(google)
+    # "This and following" as Google does it: the series ends, a new one starts.
+    google.state.user_patch_event(
+        GOOGLE_USER, series["id"], {"recurrence": ["RRULE:FREQ=WEEKLY;UNTIL=20261101T000000Z"]}
+    )
+    google.state.user_insert_event(
+        GOOGLE_USER,
+        {
+            "summary": "Weekly check-in (Thursdays)",
+            "start": {"dateTime": "2026-11-05T09:00:00+11:00", "timeZone": "Australia/Sydney"},
+            "end": {"dateTime": "2026-11-05T10:00:00+11:00", "timeZone": "Australia/Sydney"},
+            "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=10"],
+        },
+    )
+    pull(connected)
+    assert portal_occurrences(coordinator.id) == google_occurrences(google)
+    # And the whole series, renamed.
+    google.state.user_patch_event(GOOGLE_USER, series["id"], {"summary": "Renamed series"})
+    pull(connected)
+    assert portal_occurrences(coordinator.id) == google_occurrences(google)

@@ -1,0 +1,494 @@
+"""Repeating events through the form and the week view: create, show, edit and delete by scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Event, GoogleConnection, OutboxEntry
+from tests import factories
+from tests.calendar.pages import HTMX, field_errors, grid_items, items_for
+from tests.calendar.test_event_routes import event_form
+from tests.calendar.test_week_view import hour_at
+
+WEEK = "/calendar?week=2026-10-07"  # Monday 5 – Sunday 11 October 2026
+MONDAY_NINE = datetime(2026, 10, 4, 22, tzinfo=UTC)  # Monday 5 October, 9:00 Sydney
+WEEKLY = "RRULE:FREQ=WEEKLY;BYDAY=MO"
+
+
+def weekly(owner, title: str = "Weekly check-in", start: datetime = MONDAY_NINE, **fields):
+    """A weekly series on Mondays, 9:00–10:00 Sydney from 5 October 2026 unless told."""
+    fields.setdefault("recurrence", WEEKLY)
+    event = factories.make_event(owner, title, start, time_zone="Australia/Sydney", **fields)
+    db.session.commit()
+    return event
+
+
+def occurrence_url(master: Event, start: datetime, action: str = "") -> str:
+    return f"/calendar/events/{master.id}/occurrences/{start:%Y%m%dT%H%M%SZ}{action}"
+
+
+def series_form(**changes) -> dict[str, str]:
+    """The event form for Monday 5 October 9:00 Sydney, repeating weekly unless told."""
+    return event_form(**{"repeat": "weekly", "weekdays": "MO", "ends": "never", **changes})
+
+
+def events() -> list[Event]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Event).order_by(Event.id)))
+
+
+def stored_rule() -> str:
+    [event] = events()
+    return event.recurrence
+
+
+# Creating from the form
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        ({"repeat": "daily"}, "RRULE:FREQ=DAILY"),
+        ({"weekdays": ["MO", "TH"]}, "RRULE:FREQ=WEEKLY;BYDAY=MO,TH"),
+        ({"weekdays": None}, "RRULE:FREQ=WEEKLY;BYDAY=MO"),  # no day ticked: the start's
+        (
+            {
+                "repeat": "fortnightly",
+                "weekdays": ["TH", "MO"],
+                "ends": "until",
+                "until": "2027-06-30",
+            },
+            "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;UNTIL=20270630T135959Z",
+        ),
+        (
+            {"repeat": "monthly_date", "ends": "count", "count": "12"},
+            "RRULE:FREQ=MONTHLY;BYMONTHDAY=5;COUNT=12",
+        ),
+        (
+            {"repeat": "monthly_weekday", "start": "2026-10-13T09:00", "end": "2026-10-13T10:00"},
+            "RRULE:FREQ=MONTHLY;BYDAY=2TU",
+        ),
+        (
+            {"repeat": "monthly_last", "start": "2026-10-30T09:00", "end": "2026-10-30T10:00"},
+            "RRULE:FREQ=MONTHLY;BYDAY=-1FR",
+        ),
+        ({"repeat": "none", "ends": "garbage", "count": "-4"}, None),
+    ],
+)
+def test_the_form_writes_the_rule_google_would(client, coordinator, changes, rule):
+    form = {k: v for k, v in series_form(**changes).items() if v is not None}
+    response = client.post("/calendar/events", data=form, headers=HTMX)
+    assert response.status_code == 200, field_errors(response.text)
+    assert stored_rule() == rule
+
+
+def test_an_all_day_series_ends_on_a_bare_date(client, coordinator):
+    form = series_form(
+        all_day="y",
+        repeat="monthly_date",
+        ends="until",
+        until="2027-10-14",
+        start_date="2026-10-14",
+        end_date="2026-10-14",
+    )
+    assert client.post("/calendar/events", data=form, headers=HTMX).status_code == 200
+    assert stored_rule() == "RRULE:FREQ=MONTHLY;BYMONTHDAY=14;UNTIL=20271014"
+
+
+BAD_SERIES = [
+    ("until", {"ends": "until", "until": "2026-10-04"}),
+    ("until", {"ends": "until", "until": ""}),
+    ("until", {"ends": "until", "until": "2026-02-30"}),
+    ("count", {"ends": "count", "count": "0"}),
+    ("count", {"ends": "count", "count": "731"}),
+    ("count", {"ends": "count", "count": "twice"}),
+    ("count", {"ends": "count", "count": ""}),
+    ("weekdays", {"weekdays": ["TU", "TH"]}),
+    ("weekdays", {"weekdays": ["XX"]}),
+    ("repeat", {"repeat": "monthly_last"}),
+    ("repeat", {"repeat": "yearly"}),
+    ("repeat", {"repeat": "custom"}),
+    ("ends", {"ends": "sometimes"}),
+]
+
+
+@pytest.mark.parametrize(("field", "changes"), BAD_SERIES)
+def test_a_bad_series_is_a_400_with_the_message_beside_the_field(
+    client, coordinator, field, changes
+):
+    response = client.post("/calendar/events", data=series_form(**changes), headers=HTMX)
+    assert response.status_code == 400
+    assert list(field_errors(response.text)) == [field], field_errors(response.text)
+    assert events() == []
+
+
+def test_an_end_before_the_start_says_so(client, coordinator):
+    form = series_form(ends="until", until="2026-10-01")
+    response = client.post("/calendar/events", data=form, headers=HTMX)
+    assert field_errors(response.text)["until"] == ["The series cannot end before its first day."]
+
+
+# The week view
+
+
+def test_a_series_shows_each_occurrence_with_a_marker_and_its_own_link(client, coordinator):
+    master = weekly(coordinator, recurrence="RRULE:FREQ=DAILY;COUNT=3")
+    page = client.get(WEEK).text
+    pieces = items_for(page, master.id)
+    assert [p["data-day"] for p in pieces] == ["2026-10-05", "2026-10-06", "2026-10-07"]
+    assert pieces[1]["hx-get"] == occurrence_url(master, MONDAY_NINE + timedelta(days=1), "/edit")
+    assert page.count("↻") == 6  # three blocks and three agenda lines
+    assert client.get("/calendar?week=2026-10-12").text.count("↻") == 0
+
+
+@pytest.mark.parametrize("zone_name", ["Australia/Sydney", "Australia/Brisbane"])
+def test_a_nine_am_weekly_stays_at_nine_either_side_of_the_dst_start(
+    client, coordinator_in, zone_name
+):
+    viewer = coordinator_in(zone_name)
+    # Monday 28 September 2026, 9:00 where it happens (Sydney: before daylight saving, +10).
+    master = factories.make_event(
+        viewer,
+        "Check-in",
+        datetime(2026, 9, 27, 23, tzinfo=UTC),
+        time_zone=zone_name,
+        recurrence=WEEKLY,
+    )
+    db.session.commit()
+    before = items_for(client.get("/calendar?week=2026-09-28").text, master.id)
+    after = items_for(client.get(WEEK).text, master.id)
+    assert [hour_at(p) for p in before + after] == [9, 9]
+    expected_utc_hour = 22 if zone_name == "Australia/Sydney" else 23
+    assert after[0]["hx-get"].endswith(f"/occurrences/20261004T{expected_utc_hour}0000Z/edit")
+
+
+def test_a_moved_and_a_cancelled_occurrence_show_as_they_are(client, coordinator):
+    master = weekly(coordinator, recurrence="RRULE:FREQ=DAILY;COUNT=5")
+    tuesday, wednesday = MONDAY_NINE + timedelta(days=1), MONDAY_NINE + timedelta(days=2)
+    moved = factories.make_event(
+        coordinator,
+        "Check-in (moved)",
+        datetime(2026, 10, 8, 4, tzinfo=UTC),
+        series_id=master.id,
+        original_start_at=tuesday,
+    )
+    factories.make_event(
+        coordinator,
+        "Check-in",
+        wednesday,
+        series_id=master.id,
+        original_start_at=wednesday,
+        deleted_at=datetime(2026, 10, 1, tzinfo=UTC),
+        deleted_by="portal",
+    )
+    db.session.commit()
+    page = client.get(WEEK).text
+    assert [p["data-day"] for p in items_for(page, master.id)] == [
+        "2026-10-05",
+        "2026-10-08",
+        "2026-10-09",
+    ]
+    [block] = items_for(page, moved.id)
+    assert block["data-day"] == "2026-10-08" and hour_at(block) == 15
+    assert block["hx-get"] == occurrence_url(master, tuesday, "/edit")
+    assert "Check-in (moved)" in page and len(grid_items(page)) == 4
+
+
+def test_an_all_day_monthly_report_due_shows_on_the_14th(client, coordinator):
+    due = factories.make_all_day_event(
+        coordinator,
+        "Progress report due",
+        date(2026, 9, 14),
+        recurrence="RRULE:FREQ=MONTHLY;BYMONTHDAY=14",
+    )
+    db.session.commit()
+    [chip] = items_for(client.get("/calendar?week=2026-10-14").text, due.id)
+    assert chip["data-day"] == "2026-10-14"
+    assert chip["hx-get"] == f"/calendar/events/{due.id}/occurrences/20261014/edit"
+
+
+def test_series_and_their_exceptions_load_in_a_fixed_number_of_queries(client, coordinator):
+    made: list[int] = []
+
+    def queries_for_week(count: int) -> int:
+        for n in range(count):
+            made.append(n)
+            person = factories.make_participant(coordinator.business_id, name=f"P{n}")
+            master = factories.make_event(
+                coordinator,
+                f"Series {n}",
+                MONDAY_NINE - timedelta(weeks=n) + timedelta(hours=n),
+                recurrence=WEEKLY,
+                participant=person,
+            )
+            original = master.start_at + timedelta(weeks=n)
+            factories.make_event(
+                coordinator,
+                f"Moved {n}",
+                original + timedelta(days=1),
+                series_id=master.id,
+                original_start_at=original,
+            )
+        db.session.commit()
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa_event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            page = client.get(WEEK).text
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", listener)
+        assert page.count("Moved ") == 2 * len(made)  # block and agenda line
+        return len(statements)
+
+    assert queries_for_week(2) == queries_for_week(8)
+
+
+# Editing one occurrence
+
+
+def test_the_occurrence_form_shows_that_occurrence_and_asks_what_to_change(client, coordinator):
+    master = weekly(coordinator, recurrence=WEEKLY + ";COUNT=10")
+    page = client.get(
+        occurrence_url(master, MONDAY_NINE + timedelta(weeks=2), "/edit"), headers=HTMX
+    ).text
+    assert 'value="2026-10-19T09:00"' in page and "This and following events" in page
+    assert 'name="scope" type="radio" value="this"' in page
+    assert '<option selected value="weekly">' in page and 'value="10"' in page
+    assert f'hx-post="{occurrence_url(master, MONDAY_NINE + timedelta(weeks=2))}"' in page
+
+
+def test_a_single_event_form_asks_no_scope(client, coordinator):
+    single = factories.make_event(coordinator, "Visit", MONDAY_NINE)
+    db.session.commit()
+    page = client.get(f"/calendar/events/{single.id}/edit", headers=HTMX).text
+    assert 'name="scope"' not in page and 'name="repeat"' in page
+
+
+def test_saving_this_event_moves_only_that_occurrence(client, coordinator):
+    master = weekly(coordinator)
+    second = MONDAY_NINE + timedelta(weeks=1)
+    form = series_form(
+        scope="this",
+        title="Moved",
+        start="2026-10-13T11:00",
+        end="2026-10-13T12:00",
+        repeat="garbage",
+    )
+    response = client.post(occurrence_url(master, second), data=form, headers=HTMX)
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "calendarChanged"
+    master_row, exception = events()
+    assert master_row.recurrence == WEEKLY and master_row.version == 1
+    assert (exception.series_id, exception.original_start_at) == (master.id, second)
+    assert exception.start_at == datetime(2026, 10, 13, 0, tzinfo=UTC)
+    # The moved occurrence is edited in turn through its own occurrence address.
+    page = client.get("/calendar?week=2026-10-12").text
+    [block] = items_for(page, exception.id)
+    assert block["hx-get"] == occurrence_url(master, second, "/edit")
+    again = client.post(
+        occurrence_url(master, second), data={**form, "title": "Again"}, headers=HTMX
+    )
+    assert again.status_code == 200 and len(events()) == 2 and events()[1].title == "Again"
+
+
+def test_saving_this_and_following_splits_the_series(client, coordinator):
+    master = weekly(coordinator, recurrence=WEEKLY + ";COUNT=6")
+    third = MONDAY_NINE + timedelta(weeks=2)
+    form = series_form(
+        scope="following", start="2026-10-19T14:00", end="2026-10-19T15:00", ends="count", count="6"
+    )
+    assert client.post(occurrence_url(master, third), data=form, headers=HTMX).status_code == 200
+    old, new = events()
+    assert old.recurrence == "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20261018T215959Z"
+    assert new.recurrence == "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=4"
+    assert new.start_at == datetime(2026, 10, 19, 3, tzinfo=UTC)
+
+
+def test_saving_all_events_shifts_the_series_from_its_own_start(client, coordinator):
+    master = weekly(coordinator)
+    form = series_form(
+        scope="all", title="Check-in at ten", start="2026-10-19T10:00", end="2026-10-19T11:00"
+    )
+    url = occurrence_url(master, MONDAY_NINE + timedelta(weeks=2))
+    assert client.post(url, data=form, headers=HTMX).status_code == 200
+    [row] = events()
+    assert row.start_at == MONDAY_NINE + timedelta(hours=1) and row.title == "Check-in at ten"
+    assert row.recurrence == WEEKLY
+
+
+def test_renaming_all_from_a_moved_occurrence_leaves_the_series_times(client, coordinator):
+    master = weekly(coordinator)
+    second = MONDAY_NINE + timedelta(weeks=1)
+    moved = factories.make_event(
+        coordinator,
+        "Check-in",
+        second + timedelta(days=1, hours=5),
+        series_id=master.id,
+        original_start_at=second,
+    )
+    db.session.commit()
+    page = client.get(f"/calendar/events/{moved.id}/edit", headers=HTMX).text
+    assert 'value="2026-10-13T14:00"' in page and 'name="scope"' in page
+    form = series_form(
+        scope="all", title="Renamed", start="2026-10-13T14:00", end="2026-10-13T15:00"
+    )
+    assert client.post(f"/calendar/events/{moved.id}", data=form, headers=HTMX).status_code == 200
+    master_row, moved_row = events()
+    assert (master_row.title, master_row.start_at) == ("Renamed", MONDAY_NINE)
+    assert moved_row.start_at == second + timedelta(days=1, hours=5)
+
+
+def test_moving_all_events_off_their_days_is_refused_with_nothing_saved(client, coordinator):
+    master = weekly(coordinator, recurrence="RRULE:FREQ=WEEKLY;BYDAY=MO,TH")
+    thursday = MONDAY_NINE + timedelta(days=3)
+    # Thursday's occurrence moved to Friday, still "Mondays and Fridays": the series would
+    # then start on a Tuesday, which is not one of its days.
+    form = series_form(
+        scope="all", weekdays=["MO", "FR"], start="2026-10-09T09:00", end="2026-10-09T10:00"
+    )
+    response = client.post(occurrence_url(master, thursday), data=form, headers=HTMX)
+    assert response.status_code == 400 and "repeat" in field_errors(response.text)
+    [row] = events()
+    assert row.recurrence == "RRULE:FREQ=WEEKLY;BYDAY=MO,TH" and row.version == 1
+
+
+def test_a_used_up_count_when_splitting_is_refused_beside_the_count(client, coordinator):
+    master = weekly(coordinator, recurrence=WEEKLY + ";COUNT=6")
+    form = series_form(
+        scope="following", start="2026-10-19T09:00", end="2026-10-19T10:00", ends="count", count="2"
+    )
+    response = client.post(
+        occurrence_url(master, MONDAY_NINE + timedelta(weeks=2)), data=form, headers=HTMX
+    )
+    assert response.status_code == 400
+    assert "already has 2 occurrences" in field_errors(response.text)["count"][0]
+    assert [e.recurrence for e in events()] == [WEEKLY + ";COUNT=6"]
+
+
+def test_a_custom_rule_from_google_is_kept_when_editing_all(client, coordinator):
+    rule = "RRULE:FREQ=YEARLY;BYMONTH=10;BYMONTHDAY=5"
+    master = weekly(coordinator, recurrence=rule)
+    page = client.get(occurrence_url(master, MONDAY_NINE, "/edit"), headers=HTMX).text
+    assert '<option selected value="custom">' in page
+    form = series_form(scope="all", repeat="custom", title="Renamed")
+    assert (
+        client.post(occurrence_url(master, MONDAY_NINE), data=form, headers=HTMX).status_code == 200
+    )
+    [row] = events()
+    assert row.recurrence == rule and row.title == "Renamed"
+
+
+# Deleting by scope
+
+
+@pytest.mark.parametrize(
+    ("scope", "left"),
+    [
+        ("this", ["2026-10-05", "2026-10-07"]),
+        ("following", ["2026-10-05"]),
+        ("all", []),
+        (None, ["2026-10-05", "2026-10-07"]),  # no choice sent: this event, as Google
+    ],
+)
+def test_deleting_by_scope(client, coordinator, scope, left):
+    master = weekly(coordinator, recurrence="RRULE:FREQ=DAILY;COUNT=3")
+    data = {"scope": scope} if scope else {}
+    url = occurrence_url(master, MONDAY_NINE + timedelta(days=1), "/delete")
+    response = client.post(url, data=data, headers=HTMX)
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "calendarChanged"
+    assert [p["data-day"] for p in items_for(client.get(WEEK).text, master.id)] == left
+
+
+def test_a_cancelled_occurrence_is_no_longer_found(client, coordinator):
+    master = weekly(coordinator)
+    client.post(occurrence_url(master, MONDAY_NINE, "/delete"), headers=HTMX)
+    assert client.get(occurrence_url(master, MONDAY_NINE, "/edit")).status_code == 404
+
+
+def test_deleting_a_series_from_its_own_form_deletes_every_occurrence(client, coordinator):
+    master = weekly(coordinator)
+    page = client.get(f"/calendar/events/{master.id}/edit", headers=HTMX).text
+    assert "Delete series" in page and "Edit series" in page
+    assert client.post(f"/calendar/events/{master.id}/delete", headers=HTMX).status_code == 200
+    assert items_for(client.get(WEEK).text, master.id) == []
+
+
+# Google hears of it
+
+
+def test_route_changes_to_a_series_are_queued_for_google(client, coordinator):
+    db.session.add(
+        GoogleConnection(
+            user_id=coordinator.id, business_id=coordinator.business_id, state="connected"
+        )
+    )
+    db.session.commit()
+    assert client.post("/calendar/events", data=series_form(), headers=HTMX).status_code == 200
+    [master] = events()
+    second = MONDAY_NINE + timedelta(weeks=1)
+    client.post(occurrence_url(master, second, "/delete"), data={"scope": "this"}, headers=HTMX)
+    queued = db.session.scalars(select(OutboxEntry.event_id)).all()
+    cancelled = events()[1]
+    assert master.id in queued and cancelled.id in queued and cancelled.is_deleted
+
+
+# Addresses: tenancy, unknown occurrences, logins
+
+
+@pytest.mark.parametrize(
+    ("method", "action"), [("get", "/edit"), ("post", ""), ("post", "/delete")]
+)
+def test_another_businesss_series_is_not_found(
+    client, coordinator, other_business_user, method, action
+):
+    theirs = weekly(other_business_user, "Their check-in")
+    url = occurrence_url(theirs, MONDAY_NINE, action)
+    response = getattr(client, method)(url, data=series_form(scope="all"), headers=HTMX)
+    assert response.status_code == 404
+    [row] = events()
+    assert row.version == 1 and row.deleted_at is None
+
+
+@pytest.mark.parametrize(
+    ("key", "status"),
+    [
+        ("20261005T220000Z", 400),  # a Tuesday at 9:00: not an occurrence of a Monday series
+        ("20261004T230000Z", 400),  # the right day at the wrong time
+        ("20261005", 400),  # an all-day key for a timed series
+        ("garbage", 400),
+        ("99991231T000000Z", 400),
+    ],
+)
+def test_an_occurrence_the_series_does_not_have_is_a_400(client, coordinator, key, status):
+    master = weekly(coordinator)
+    for method, action in [("get", "/edit"), ("post", ""), ("post", "/delete")]:
+        url = f"/calendar/events/{master.id}/occurrences/{key}{action}"
+        assert getattr(client, method)(url, data=series_form()).status_code == status
+    assert len(events()) == 1
+
+
+def test_a_single_event_has_no_occurrences(client, coordinator):
+    single = factories.make_event(coordinator, "Visit", MONDAY_NINE)
+    db.session.commit()
+    assert client.get(occurrence_url(single, MONDAY_NINE, "/edit")).status_code == 404
+
+
+def test_a_bad_scope_is_refused(client, coordinator):
+    master = weekly(coordinator)
+    delete = client.post(occurrence_url(master, MONDAY_NINE, "/delete"), data={"scope": "x"})
+    save = client.post(occurrence_url(master, MONDAY_NINE), data=series_form(scope="x"))
+    assert delete.status_code == 400 and save.status_code == 400
+    assert "scope" in field_errors(save.text)
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "action"), [("get", "/edit"), ("post", ""), ("post", "/delete")]
+)
+def test_occurrence_routes_need_a_login(client, app, method, action):
+    response = getattr(client, method)(f"/calendar/events/1/occurrences/20261004T220000Z{action}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
