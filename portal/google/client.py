@@ -243,7 +243,7 @@ class CalendarClient:
 
     def get_event(self, calendar_id: str, event_id: str) -> dict:
         """One event (a deleted one comes back with status "cancelled")."""
-        return self._json("GET", _event_path(calendar_id, event_id))
+        return self._json("GET", event_path(calendar_id, event_id))
 
     def insert_event(self, calendar_id: str, body: dict) -> dict:
         """Insert an event; never sends invitations."""
@@ -261,7 +261,7 @@ class CalendarClient:
         headers = {"If-Match": etag} if etag else {}
         return self._json(
             "PATCH",
-            _event_path(calendar_id, event_id),
+            event_path(calendar_id, event_id),
             params={"sendUpdates": "none"},
             json=body,
             headers=headers,
@@ -273,7 +273,7 @@ class CalendarClient:
         try:
             self.request(
                 "DELETE",
-                _event_path(calendar_id, event_id),
+                event_path(calendar_id, event_id),
                 params={"sendUpdates": "none"},
                 headers=headers,
             )
@@ -324,11 +324,17 @@ class CalendarClient:
         return _decode_batch(response, len(calls))
 
 
+def events_path(calendar_id: str) -> str:
+    """The API path of a calendar's events collection."""
+    return f"/calendars/{_q(calendar_id)}/events"
+
+
 def _q(value: str) -> str:
     return quote(value, safe="")
 
 
-def _event_path(calendar_id: str, event_id: str) -> str:
+def event_path(calendar_id: str, event_id: str) -> str:
+    """The API path of one event (ids quoted)."""
     return f"/calendars/{_q(calendar_id)}/events/{_q(event_id)}"
 
 

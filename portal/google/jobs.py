@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.google import channels
 from portal.google import push as push_ops
 from portal.google.activity import log_activity
+from portal.google.batch_push import push_in_batches
 from portal.google.client import CalendarClient, GoogleApiError
 from portal.google.locks import connection_lock
 from portal.google.pull import full_sync, pull_changes
@@ -180,11 +181,19 @@ def push_job(connection_id: int) -> str:
     with _running("push", connection_id) as connection:
         if not _active(connection):
             return "inactive"
-        client = client_for(connection)
-        for event_id in push_ops.pending_event_ids(connection.user_id):
-            push_ops.push_event(connection, db.session.get(Event, event_id), client)
-            db.session.commit()
+        push_pending(connection, client_for(connection))
         return "done"
+
+
+def push_pending(connection: GoogleConnection, client: CalendarClient) -> None:
+    """Push the outbox: a burst goes in batch requests, the rest (and leftovers) one by one."""
+    events = [db.session.get(Event, i) for i in push_ops.pending_event_ids(connection.user_id)]
+    if len(events) > 1:
+        events = push_in_batches(connection, events, client)
+        db.session.commit()
+    for event in events:
+        push_ops.push_event(connection, event, client)
+        db.session.commit()
 
 
 @job
@@ -208,9 +217,7 @@ def import_job(connection_id: int) -> str:
         push_ops.queue_unlinked_events(connection)
         connection.state = "connected"
         db.session.commit()
-        for event_id in push_ops.pending_event_ids(connection.user_id):
-            push_ops.push_event(connection, db.session.get(Event, event_id), client)
-            db.session.commit()
+        push_pending(connection, client)
         replace_channel(connection, client)
         return counts.summary()
 

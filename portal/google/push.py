@@ -29,13 +29,7 @@ def pending_event_ids(user_id: int) -> list[int]:
 
 def push_event(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
     """Make Google's copy match this event and close its outbox rows; returns the outcome."""
-    entries = list(
-        db.session.scalars(
-            select(OutboxEntry).where(
-                OutboxEntry.event_id == event.id, OutboxEntry.processed_at.is_(None)
-            )
-        )
-    )
+    entries = open_entries(event.id)
     try:
         outcome = _push(connection, event, client)
     except GoogleApiError as exc:
@@ -55,11 +49,24 @@ def push_event(connection: GoogleConnection, event: Event, client: CalendarClien
             outcome="failed",
         )
         return "failed"
+    close_entries(entries)
+    return outcome
+
+
+def open_entries(event_id: int) -> list[OutboxEntry]:
+    """The outbox rows of an event not pushed yet (read before pushing, closed after)."""
+    stmt = select(OutboxEntry).where(
+        OutboxEntry.event_id == event_id, OutboxEntry.processed_at.is_(None)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def close_entries(entries: list[OutboxEntry]) -> None:
+    """Mark outbox rows pushed; rows written during the push stay open for the next one."""
     for entry in entries:
         entry.attempts += 1
         entry.processed_at = utcnow()
     db.session.flush()
-    return outcome
 
 
 def _push(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
@@ -103,15 +110,15 @@ def _push_occurrence(connection: GoogleConnection, event: Event, client: Calenda
     if event.is_deleted:
         if event.deleted_by != "google":
             _delete_instance(connection, instance_id, client)
-        _link(connection, event, {"id": instance_id, "status": "cancelled"}, event.version)
-        _log_push(connection, event, f"One occurrence of “{event.title}” cancelled in Google")
+        link_event(connection, event, {"id": instance_id, "status": "cancelled"}, event.version)
+        log_push(connection, event, f"One occurrence of “{event.title}” cancelled in Google")
         return "deleted"
     # Writing to an instance id is how Google makes an exception of one occurrence.
     item = client.patch_event(
         connection.calendar_id, instance_id, to_google(event, connection.privacy_level)
     )
-    _link(connection, event, item, event.version)
-    _log_push(connection, event, f"One occurrence of “{event.title}” changed in Google")
+    link_event(connection, event, item, event.version)
+    log_push(connection, event, f"One occurrence of “{event.title}” changed in Google")
     return "updated"
 
 
@@ -136,14 +143,14 @@ def _insert(connection: GoogleConnection, event: Event, client: CalendarClient) 
             raise
         # Our earlier insert got through (timeout, crash before commit): adopt that copy.
         item = client.get_event(connection.calendar_id, google_id)
-        link = _link(connection, event, item, synced_version=0)
+        link = link_event(connection, event, item, synced_version=0)
         if item.get("status") == "cancelled":
             link.remote_deleted = True
             tombstone_from_google(connection, event)
             return "deleted_in_google"
         return _patch(connection, event, link, client)
-    _link(connection, event, item, synced_version=event.version)
-    _log_push(connection, event, f"“{event.title}” added to Google")
+    link_event(connection, event, item, synced_version=event.version)
+    log_push(connection, event, f"“{event.title}” added to Google")
     return "inserted"
 
 
@@ -169,7 +176,7 @@ def _patch(
             return "conflict_google_won"
         item = client.patch_event(connection.calendar_id, link.google_event_id, body, link.etag)
     remember(link, item, event.version)
-    _log_push(connection, event, f"“{event.title}” updated in Google")
+    log_push(connection, event, f"“{event.title}” updated in Google")
     return "updated"
 
 
@@ -205,18 +212,22 @@ def _delete(
     if link is not None:
         link.remote_deleted = True
         link.synced_version = event.version
-    _log_push(connection, event, f"“{event.title}” deleted from Google")
+    log_push(connection, event, f"“{event.title}” deleted from Google")
     return "deleted"
 
 
-def _link(connection: GoogleConnection, event: Event, item: dict, synced_version: int) -> EventLink:
+def link_event(
+    connection: GoogleConnection, event: Event, item: dict, synced_version: int
+) -> EventLink:
+    """Link an event to the Google item just written or adopted; flushes."""
     link = new_link(connection, event.id, item["id"])
     remember(link, item, synced_version)
     db.session.flush()
     return link
 
 
-def _log_push(connection: GoogleConnection, event: Event, message: str) -> None:
+def log_push(connection: GoogleConnection, event: Event, message: str) -> None:
+    """One activity row for a change sent to Google."""
     log_activity(connection, "push", message, direction="to_google", event_id=event.id)
 
 
