@@ -317,3 +317,60 @@ def test_changing_calendar_moves_our_appointments_and_loses_nothing(
         "Personal dentist",
     ]
     assert link_of(event) is not None
+
+
+def test_a_burst_of_changes_goes_in_one_batch_request(connected, coordinator, google):
+    google.state.clear_request_log()
+    events = [
+        create_event(
+            coordinator,
+            EventData(
+                title=f"Visit {n}",
+                time_zone="Australia/Sydney",
+                start_at=SOON + timedelta(hours=n),
+                end_at=SOON + timedelta(hours=n, minutes=45),
+            ),
+        )
+        for n in range(10)
+    ]
+    db.session.commit()
+    kick(coordinator.id)
+    run_jobs()
+    counts = google.state.request_counts()
+    assert counts["batch"] == 1
+    assert counts["calendar.events.insert"] == 10
+    assert sorted(i["summary"] for i in google_events(google)) == sorted(e.title for e in events)
+    assert all(link_of(e) for e in events) and not pending_outbox()
+    # Edits and deletes of a burst are batched too, with If-Match on every patch.
+    for event in events[:5]:
+        update_event(
+            db.session.get(Event, event.id),
+            EventData(title=event.title + " (moved)", time_zone="Australia/Sydney",
+                      start_at=event.start_at, end_at=event.end_at),
+        )  # fmt: skip
+    for event in events[5:]:
+        delete_event(db.session.get(Event, event.id))
+    db.session.commit()
+    kick(coordinator.id)
+    run_jobs()
+    assert google.state.request_counts()["batch"] == 2
+    assert sorted(i["summary"] for i in google_events(google)) == [
+        f"Visit {n} (moved)" for n in range(5)
+    ]
+    assert not pending_outbox()
+
+
+def test_a_batch_part_google_refuses_falls_back_to_the_careful_path(connected, coordinator, google):
+    first = add_event(coordinator, title="First")
+    run_jobs()
+    # Google's copy changes behind our back: the batched PATCH meets 412 and is settled alone.
+    google.state.user_patch_event(GOOGLE_USER, link_of(first).google_event_id, {"location": "x"})
+    update_event(
+        db.session.get(Event, first.id),
+        EventData(title="First (portal)", time_zone="Australia/Sydney", start_at=SOON,
+                  end_at=SOON + timedelta(hours=1)),
+    )  # fmt: skip
+    add_event(coordinator, title="Second")
+    run_jobs()
+    assert sorted(i["summary"] for i in google_events(google)) == ["First (portal)", "Second"]
+    assert not pending_outbox()
