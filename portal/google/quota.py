@@ -9,13 +9,17 @@ from redis import Redis
 
 
 def per_minute_throttle(
-    redis: Redis, connection_id: int, limit: int, sleep: Callable[[float], None] = time.sleep
+    redis: Redis,
+    connection_id: int,
+    limit: int,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
 ) -> Callable[[], None]:
     """A callable to run before each Google call: waits for the next minute once over limit."""
 
     def throttle() -> None:
         while True:
-            window = int(time.time() // 60)
+            window = int(clock() // 60)
             key = f"coordinoter:quota:{connection_id}:{window}"
             with redis.pipeline() as pipe:
                 pipe.incr(key)
@@ -23,6 +27,6 @@ def per_minute_throttle(
                 used = pipe.execute()[0]
             if used <= limit:
                 return
-            sleep(max(0.05, (window + 1) * 60 - time.time()))
+            sleep(max(0.05, (window + 1) * 60 - clock()))
 
     return throttle
