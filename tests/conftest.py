@@ -7,6 +7,8 @@ database and its own Redis database number, so the suite can run in parallel.
 from __future__ import annotations
 
 import os
+import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +17,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
@@ -157,3 +160,22 @@ def other_business_user(app: Flask):
     user = factories.make_user(business_name="Other Practice", email="other@example.org")
     db.session.commit()
     return user
+
+
+@pytest.fixture
+def portal_port() -> int:
+    """A free loopback port, chosen before the app exists so it can be its PUBLIC_BASE_URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def live_portal(app: Flask, portal_port: int) -> Iterator[str]:
+    """The test app on a real socket (port portal_port), e.g. for Google's notifications."""
+    server = make_server("127.0.0.1", portal_port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-portal", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{portal_port}"
+    server.shutdown()
+    thread.join(timeout=10)

@@ -7,8 +7,6 @@ An edit form left open meanwhile keeps what the coordinator typed.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal.calendar.layout import monday_of
 from portal.calendar.timeutil import to_local
@@ -46,29 +43,15 @@ ON_SCREEN_WITHIN = 2.0
 
 
 @pytest.fixture
-def portal_port() -> int:
-    """A free loopback port, chosen before the app exists so it can be PUBLIC_BASE_URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
 def public_base_url(portal_port: int) -> str:
     """Google posts its notifications to the live portal below."""
     return f"http://127.0.0.1:{portal_port}"
 
 
 @pytest.fixture
-def portal(app, portal_port: int) -> Iterator[str]:
-    """The test app served on a real socket, for Chromium and for Google's notifications."""
-    server = make_server("127.0.0.1", portal_port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-portal", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{portal_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+def portal(live_portal: str) -> str:
+    """The live portal, for Chromium and for Google's notifications."""
+    return live_portal
 
 
 @contextmanager

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from flask import current_app
 from sqlalchemy import update
-from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.google.diagnostics import (
@@ -37,28 +33,9 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def portal_port() -> int:
-    """A free loopback port: the portal Google notifies listens there."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
 def public_base_url(portal_port: int) -> str:
     """The portal's public origin is a real socket, so Google's notices really arrive."""
     return f"http://127.0.0.1:{portal_port}"
-
-
-@pytest.fixture
-def live_portal(app, portal_port: int) -> Iterator[str]:
-    """The test app served on portal_port while the test runs."""
-    server = make_server("127.0.0.1", portal_port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{portal_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 def checks_for(user, **kwargs) -> dict[str, Check]:

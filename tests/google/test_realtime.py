@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal.core.queue import get_queue
 from portal.extensions import db
@@ -27,28 +23,9 @@ from tests.support.worker import run_jobs
 
 
 @pytest.fixture
-def portal_port() -> int:
-    """A free loopback port for the portal Google will notify."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
 def public_base_url(portal_port: int) -> str:
     """The portal's public origin is the live server: Google posts notifications there."""
     return f"http://127.0.0.1:{portal_port}"
-
-
-@pytest.fixture
-def live_portal(app, portal_port: int) -> Iterator[str]:
-    """The test app on a real socket, so the emulator's notifications really arrive."""
-    server = make_server("127.0.0.1", portal_port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{portal_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 def open_channel(connection) -> tuple[WatchChannel, str]:
