@@ -1,4 +1,4 @@
-"""A coordinator's Google connection: connect, reconnect, choose a calendar, disconnect.
+"""A coordinator's Google connection: connect, reconnect, choose a calendar, privacy level.
 
 Plain functions over explicit arguments. They flush; the request or the job commits.
 """
@@ -6,9 +6,8 @@ Plain functions over explicit arguments. They flush; the request or the job comm
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
@@ -16,14 +15,12 @@ from sqlalchemy import delete, or_, select, update
 from portal.extensions import db
 from portal.google.activity import log_activity
 from portal.google.client import CalendarClient, GoogleApiError
-from portal.google.links import on_current_calendar
 from portal.google.oauth import (
     CALENDAR_APP_CREATED,
     CALENDAR_EVENTS,
     STATE_TTL_SECONDS,
     Authorization,
     missing_scopes,
-    revoke_token,
 )
 from portal.google.push import requeue_linked_events
 from portal.google.tokens import (
@@ -31,11 +28,9 @@ from portal.google.tokens import (
     StaticTokens,
     mark_needs_reconnect,  # noqa: F401  (a connection state change; re-exported here)
     save_token_answer,
-    stored_tokens,
     wipe_tokens,
 )
-from portal.models import PRIVACY_LEVELS, Event, EventLink, GoogleConnection, User, WatchChannel
-from portal.models.google import new_id_prefix
+from portal.models import PRIVACY_LEVELS, EventLink, GoogleConnection, User, WatchChannel
 from portal.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -88,14 +83,6 @@ class ConnectionRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class DisconnectClient(Protocol):
-    """What disconnect needs from the Calendar client."""
-
-    def delete_event(self, calendar_id: str, event_id: str) -> None: ...
-
-    def stop_channel(self, channel_id: str, resource_id: str) -> None: ...
 
 
 def get_connection(user_id: int) -> GoogleConnection | None:
@@ -327,124 +314,3 @@ def set_privacy_level(connection: GoogleConnection, level: str) -> bool:
     requeue_linked_events(connection)
     log_activity(connection, "connect", f"Privacy level set to “{PRIVACY_LEVELS[level]}”.")
     return True
-
-
-# --------------------------------------------------------------------------- disconnecting
-
-
-def request_disconnect(connection: GoogleConnection, remove_events: bool) -> None:
-    """Stop syncing now; the disconnect job then tidies up at Google."""
-    connection.state = "disconnected"
-    what = "remove" if remove_events else "keep"
-    db.session.flush()
-    log_activity(
-        connection, "disconnect", f"Disconnect requested ({what} the events copied to Google)."
-    )
-
-
-def disconnect_connection(
-    connection_id: int,
-    remove_events: bool,
-    client_factory: Callable[[GoogleConnection], DisconnectClient],
-) -> None:
-    """Stop channels, optionally delete mirrored events, revoke, wipe tokens; flushes.
-
-    Runs after request_disconnect. Portal events and EventLinks stay, so reconnecting the
-    same account re-links instead of duplicating. Google being down never blocks it.
-    """
-    connection = db.session.get(GoogleConnection, connection_id)
-    if connection is None or connection.state not in ("disconnected", "needs_reconnect"):
-        # Gone, or the coordinator signed in again since: revoking now would revoke that.
-        return
-    # Read everything first and write at the end: a token refresh during the calls below
-    # commits on its own connection, which must not wait behind our uncommitted writes.
-    channels = _live_channels(connection_id)
-    links = _portal_links(connection) if remove_events else []
-    calendar_id = connection.calendar_id
-    client = client_factory(connection)
-
-    stopped = 0
-    for channel in channels:
-        stopped += _try(client.stop_channel, channel.channel_id, channel.resource_id or "")
-    removed = []
-    for link in links:
-        if calendar_id and _try(client.delete_event, calendar_id, link.google_event_id):
-            removed.append(link)
-    db.session.refresh(connection)  # pick up a token refreshed by the calls above
-    revoked, revoke_note = revoke_grant(connection)
-
-    now = utcnow()
-    for channel in channels:
-        channel.stopped_at = now
-    for link in removed:
-        # Forget the link: a later reconnect puts the event back on Google as new.
-        db.session.delete(link)
-    if removed:
-        # Google keeps deleted ids forever (409 on reuse): new copies need new ids.
-        connection.id_prefix = new_id_prefix()
-    wipe_tokens(connection)
-    connection.sync_token = None
-    connection.state = "disconnected"
-    connection.polling_only = False
-    db.session.flush()
-    _log_disconnect(connection, len(channels), stopped, len(links), len(removed))
-    log_activity(connection, "disconnect", revoke_note, outcome=revoked)
-
-
-def _live_channels(connection_id: int) -> list[WatchChannel]:
-    stmt = select(WatchChannel).where(
-        WatchChannel.connection_id == connection_id, WatchChannel.stopped_at.is_(None)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def _portal_links(connection: GoogleConnection) -> list[EventLink]:
-    # Only what the portal put on Google: events that came from Google belong to the user.
-    stmt = (
-        select(EventLink)
-        .join(Event, Event.id == EventLink.event_id)
-        .where(
-            *on_current_calendar(connection),
-            EventLink.remote_deleted.is_(False),
-            Event.origin == "portal",
-        )
-    )
-    return list(db.session.scalars(stmt))
-
-
-def _try(call: Callable[..., object], *args: str) -> bool:
-    try:
-        call(*args)
-    except (GoogleApiError, ReconnectNeeded) as exc:
-        log.info("disconnect step %s failed: %s", getattr(call, "__name__", call), exc)
-        return False
-    return True
-
-
-def revoke_grant(connection: GoogleConnection) -> tuple[str, str]:
-    """Revoke Coordinoter's access at Google; (outcome, what to tell the coordinator)."""
-    access, refresh = stored_tokens(connection)
-    account = connection.google_email or "the Google account"
-    # Revoking either token revokes the whole grant; the refresh token outlives the access one.
-    token = refresh or access
-    if not token:
-        return "skipped", f"No stored access to revoke for {account}."
-    problem = revoke_token(token)
-    if problem is None:
-        return "ok", f"Revoked Coordinoter's access to {account} at Google."
-    return "failed", (
-        f"Could not revoke Coordinoter's access at Google ({problem}); disconnected anyway. "
-        f"You can remove Coordinoter under “Third-party apps” in {account}'s Google Account."
-    )
-
-
-def _log_disconnect(
-    connection: GoogleConnection, channels: int, stopped: int, links: int, removed: int
-) -> None:
-    parts = [f"Disconnected {connection.google_email or 'Google Calendar'}."]
-    if channels:
-        parts.append(f"Stopped {stopped} of {channels} notification channels.")
-    if links:
-        parts.append(f"Removed {removed} of {links} events Coordinoter had copied to Google.")
-    outcome = "ok" if stopped == channels and removed == links else "partial"
-    log_activity(connection, "disconnect", " ".join(parts), outcome=outcome)

@@ -224,8 +224,8 @@ def import_job(connection_id: int) -> str:
 
 @job
 def disconnect_job(connection_id: int, remove_events: bool) -> str:
-    """Disconnect a coordinator's Google account (see connection.disconnect_connection)."""
-    from portal.google.connection import disconnect_connection
+    """Disconnect a coordinator's Google account (see disconnect.disconnect_connection)."""
+    from portal.google.disconnect import disconnect_connection
 
     with _running("disconnect", connection_id):
         disconnect_connection(connection_id, remove_events, client_for)

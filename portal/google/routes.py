@@ -20,11 +20,11 @@ from portal.google.connection import (
     get_connection,
     has_scope,
     record_connect_failure,
-    request_disconnect,
     set_privacy_level,
     start_connection,
     writable_calendars,
 )
+from portal.google.disconnect import request_disconnect
 from portal.google.oauth import (
     CALENDAR_APP_CREATED,
     PURPOSE_NEW_CALENDAR,
