@@ -39,6 +39,10 @@ def configure(app: Flask, overrides: dict | None) -> None:
     app.config.update(load_config(env, app.instance_path))
     app.config.update(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from portal.core.forms import IdConverter
+
+    # Before any route is added: every <int:…> id stays within the database's integers.
+    app.url_map.converters["int"] = IdConverter
     if app.config["ENV_NAME"] == "production" and not app.config["PUBLIC_BASE_URL"].startswith(
         "https://"
     ):

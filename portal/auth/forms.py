@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from portal.core.forms import PortalForm
 from portal.core.timezones import AUSTRALIAN_ZONES, DEFAULT_ZONE
 
 
-class SignupForm(FlaskForm):
+class SignupForm(PortalForm):
     """A new business and its first coordinator."""
 
     business_name = StringField("Business name", validators=[DataRequired(), Length(max=120)])
@@ -24,7 +24,7 @@ class SignupForm(FlaskForm):
     time_zone = SelectField("Time zone", choices=AUSTRALIAN_ZONES, default=DEFAULT_ZONE)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     """Email and password."""
 
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])

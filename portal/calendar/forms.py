@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,7 +28,8 @@ from portal.calendar.recurrence import (
     parse_rule,
     with_exclusions,
 )
-from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, NonexistentLocalTime, to_local, to_utc
+from portal.calendar.timeutil import NonexistentLocalTime, to_local, to_utc
+from portal.core.forms import PortalForm, within_years
 from portal.core.timezones import is_valid_zone
 from portal.models import EVENT_STATUSES, EVENT_TYPES, Event, Participant
 
@@ -64,13 +64,7 @@ def _drop_nul(value: str | None) -> str | None:
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
-def _within_years(form: FlaskForm, field) -> None:
-    """Keep dates where date arithmetic and zone conversion cannot overflow."""
-    if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
-        raise ValidationError(f"Choose a date between {MIN_YEAR} and {MAX_YEAR}.")
-
-
-class EventForm(FlaskForm):
+class EventForm(PortalForm):
     """Create or edit one event; start and end are wall-clock times in the chosen zone."""
 
     title = StringField(
@@ -84,11 +78,11 @@ class EventForm(FlaskForm):
     participant_id = SelectField("Participant", choices=[], validate_choice=False, default="")
     all_day = BooleanField("All day")
     start = DateTimeLocalField(
-        "Starts", format=LOCAL_FORMATS, validators=[Optional(), _within_years]
+        "Starts", format=LOCAL_FORMATS, validators=[Optional(), within_years]
     )
-    end = DateTimeLocalField("Ends", format=LOCAL_FORMATS, validators=[Optional(), _within_years])
-    start_date = DateField("First day", validators=[Optional(), _within_years])
-    end_date = DateField("Last day", validators=[Optional(), _within_years])
+    end = DateTimeLocalField("Ends", format=LOCAL_FORMATS, validators=[Optional(), within_years])
+    start_date = DateField("First day", validators=[Optional(), within_years])
+    end_date = DateField("Last day", validators=[Optional(), within_years])
     time_zone = StringField(
         "Time zone", filters=[_drop_nul, _strip], validators=[DataRequired("Choose a time zone.")]
     )
@@ -109,7 +103,7 @@ class EventForm(FlaskForm):
         option_widget=CheckboxInput(),
     )
     ends = RadioField("Ends", choices=list(ENDINGS.items()), default="never")
-    until = DateField("Last day of the series", validators=[Optional(), _within_years])
+    until = DateField("Last day of the series", validators=[Optional(), within_years])
     count = IntegerField(
         "Number of times",
         validators=[
@@ -285,7 +279,8 @@ class EventForm(FlaskForm):
             return previous
         repeat = Repeat(
             frequency=self.repeat.data,
-            weekdays=tuple(WEEKDAYS.index(code) for code in self.weekdays.data or []),
+            # Codes that are not weekdays only reach here when the rule is not weekly.
+            weekdays=tuple(WEEKDAYS.index(c) for c in self.weekdays.data or [] if c in WEEKDAYS),
             ends=self.ends.data,
             until=self.until.data if self.ends.data == "until" else None,
             count=self.count.data if self.ends.data == "count" else None,

@@ -83,11 +83,17 @@ def _note_delivery(channel: WatchChannel, state: str, number: int | None) -> Non
         channel.last_message_number = max(number, channel.last_message_number or 0)
 
 
+# The columns are 32-bit integers; Google's message numbers stay far below this.
+MAX_MESSAGE_NUMBER = 2**31 - 1
+
+
 def _int(value: str | None) -> int | None:
     try:
-        return int(value) if value is not None else None
+        number = int(value) if value is not None else None
     except ValueError:
         return None
+    # A forged or garbled number must not reach the database (a 500 would make Google retry).
+    return number if number is None or 0 <= number <= MAX_MESSAGE_NUMBER else None
 
 
 def prune_notifications() -> int:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
+from portal.core.forms import PortalForm
 from portal.models import PRIVACY_LEVELS
 
 NEW_CALENDAR = "__new__"
@@ -18,7 +18,7 @@ PRIVACY_EXPLANATIONS = {
 }
 
 
-class DisconnectForm(FlaskForm):
+class DisconnectForm(PortalForm):
     """Disconnect, keeping or removing the events Coordinoter put on Google."""
 
     remove_events = RadioField(
@@ -32,13 +32,13 @@ class DisconnectForm(FlaskForm):
     )
 
 
-class CalendarForm(FlaskForm):
+class CalendarForm(PortalForm):
     """Which Google calendar to sync with."""
 
     calendar_id = RadioField("Sync with", validators=[InputRequired()], validate_choice=False)
 
 
-class PrivacyForm(FlaskForm):
+class PrivacyForm(PortalForm):
     """How much of each event Google may see."""
 
     privacy_level = SelectField(

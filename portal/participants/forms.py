@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR
+from portal.core.forms import PortalForm, within_years
 
 
 def _strip(value: str | None) -> str | None:
@@ -19,12 +18,7 @@ def _digits_only(value: str | None) -> str | None:
     return value.replace(" ", "").replace("-", "") if isinstance(value, str) else value
 
 
-def _within_years(form: FlaskForm, field) -> None:
-    if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
-        raise ValidationError(f"Choose a date between {MIN_YEAR} and {MAX_YEAR}.")
-
-
-class ParticipantForm(FlaskForm):
+class ParticipantForm(PortalForm):
     """Name, NDIS number and plan dates."""
 
     name = StringField(
@@ -38,8 +32,8 @@ class ParticipantForm(FlaskForm):
             Regexp(r"^[0-9]{9}\Z", message="An NDIS number is exactly 9 digits."),
         ],
     )
-    plan_start = DateField("Plan start", validators=[Optional(), _within_years])
-    plan_end = DateField("Plan end", validators=[Optional(), _within_years])
+    plan_start = DateField("Plan start", validators=[Optional(), within_years])
+    plan_end = DateField("Plan end", validators=[Optional(), within_years])
 
     def validate_plan_end(self, field) -> None:
         """A plan cannot end before it starts."""
