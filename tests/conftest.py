@@ -68,8 +68,12 @@ def database_url(db_backend: str, worker_id: str, tmp_path_factory) -> Iterator[
 
 @pytest.fixture(scope="session")
 def redis_url(worker_id: str) -> str:
-    """A Redis database number of its own for this test process (0 is left for development)."""
-    return f"{REDIS_BASE_URL}/{1 + (_worker_number(worker_id) + os.getpid()) % 15}"
+    """A Redis database number of its own for this test process (0 is left for development).
+
+    Two runs at once on one machine need TEST_REDIS_DB_OFFSET set apart (e.g. 0 and 8).
+    """
+    offset = int(os.environ.get("TEST_REDIS_DB_OFFSET", "0"))
+    return f"{REDIS_BASE_URL}/{1 + (offset + _worker_number(worker_id)) % 15}"
 
 
 def base_config(database_url: str, redis_url: str) -> dict:

@@ -42,11 +42,21 @@ def create_event(owner: User, data: EventData) -> Event:
     return event
 
 
+def bump_version(event: Event) -> None:
+    """Count a local change from the version in the database, not the one this request read.
+
+    A pull may have committed Google's change since the row was loaded; counting from the
+    stale value would give this save the pulled version's number, and the push would then
+    think Google already has it.
+    """
+    event.version = Event.version + 1
+
+
 def update_event(event: Event, data: EventData) -> Event:
     """Change an event, bump its version and queue it for Google; flushes."""
     _check(event.business_id, data)
     _apply(event, data)
-    event.version += 1
+    bump_version(event)
     db.session.flush()
     record_change(event)
     return event
@@ -58,7 +68,7 @@ def delete_event(event: Event) -> Event:
     event.deleted_at = now
     event.deleted_by = "portal"
     event.updated_at = now
-    event.version += 1
+    bump_version(event)
     db.session.flush()
     record_change(event)
     return event

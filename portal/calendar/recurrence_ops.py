@@ -12,7 +12,13 @@ from dataclasses import replace
 from datetime import datetime, time
 from enum import Enum
 
-from portal.calendar.operations import EventData, create_event, delete_event, update_event
+from portal.calendar.operations import (
+    EventData,
+    bump_version,
+    create_event,
+    delete_event,
+    update_event,
+)
 from portal.calendar.queries import exception_for, exceptions_of
 from portal.calendar.recurrence import (
     Original,
@@ -207,7 +213,7 @@ def _make_exception_of(event: Event, master: Event, original: Original) -> None:
 
 def _touch(event: Event) -> Event:
     """Version, flush and queue a change to fields EventData does not carry."""
-    event.version += 1
+    bump_version(event)
     event.updated_at = utcnow()
     db.session.flush()
     record_change(event)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
 from rq import Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from portal.core.queue import get_queue, redis_connection
@@ -51,13 +54,19 @@ def _retry() -> Retry:
 def _enqueue(kind: str, func: Callable, connection_id: int, *args) -> bool:
     redis = redis_connection()
     pending = _key(f"pending:{kind}", connection_id)
-    if not redis.set(pending, "1", nx=True, ex=PENDING_TTL):
-        return False
+    job_id = f"{kind}-{connection_id}-{uuid.uuid4().hex}"
+    if not redis.set(pending, job_id, nx=True, ex=PENDING_TTL):
+        waiting = redis.get(pending)
+        if waiting is not None and _still_waiting(waiting.decode()):
+            return False
+        # The marker outlived its job (lost with a killed worker, or deleted): replace it.
+        redis.set(pending, job_id, ex=PENDING_TTL)
     try:
         get_queue().enqueue(
             func,
             connection_id,
             *args,
+            job_id=job_id,
             retry=_retry(),
             job_timeout=3600,
             description=f"google {kind} for connection {connection_id}",
@@ -66,6 +75,20 @@ def _enqueue(kind: str, func: Callable, connection_id: int, *args) -> bool:
         redis.delete(pending)
         raise
     return True
+
+
+def _still_waiting(job_id: str) -> bool:
+    """Whether the job a pending marker stands for can still run."""
+    redis = redis_connection()
+    try:
+        status = Job.fetch(job_id, connection=redis).get_status()
+    except NoSuchJobError:
+        return False
+    if status == JobStatus.QUEUED:
+        # A worker killed between taking a job off the queue and starting it leaves it
+        # "queued" but nowhere in the queue.
+        return redis.lpos(get_queue().key, job_id) is not None
+    return status in (JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
 def enqueue_push_for_user(user_id: int) -> bool:
