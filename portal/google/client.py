@@ -312,6 +312,10 @@ class CalendarClient:
         """Send up to 1000 calls in one multipart/mixed request; answers in call order."""
         if not calls:
             return []
+        if self.throttle is not None:
+            # Google counts every part against the quota; the request itself counts below.
+            for _ in calls[1:]:
+                self.throttle()
         boundary = "batch_" + uuid.uuid4().hex
         prefix = "/" + self.api_root.split("/", 3)[3] if self.api_root.count("/") >= 3 else ""
         body = _encode_batch(calls, boundary, prefix)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from flask import current_app
 from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
@@ -55,12 +56,13 @@ def _enqueue(kind: str, func: Callable, connection_id: int, *args) -> bool:
     redis = redis_connection()
     pending = _key(f"pending:{kind}", connection_id)
     job_id = f"{kind}-{connection_id}-{uuid.uuid4().hex}"
-    if not redis.set(pending, job_id, nx=True, ex=PENDING_TTL):
+    marker = f"{job_id} {time.time():.3f}"
+    if not redis.set(pending, marker, nx=True, ex=PENDING_TTL):
         waiting = redis.get(pending)
-        if waiting is not None and _still_waiting(waiting.decode()):
+        if waiting is not None and _still_waiting(*waiting.decode().split()):
             return False
         # The marker outlived its job (lost with a killed worker, or deleted): replace it.
-        redis.set(pending, job_id, ex=PENDING_TTL)
+        redis.set(pending, marker, ex=PENDING_TTL)
     try:
         get_queue().enqueue(
             func,
@@ -77,8 +79,14 @@ def _enqueue(kind: str, func: Callable, connection_id: int, *args) -> bool:
     return True
 
 
-def _still_waiting(job_id: str) -> bool:
+# A marker this young may belong to a job another process is enqueueing right now.
+MARKER_GRACE = 5.0
+
+
+def _still_waiting(job_id: str, set_at: str) -> bool:
     """Whether the job a pending marker stands for can still run."""
+    if time.time() - float(set_at) < MARKER_GRACE:
+        return True
     redis = redis_connection()
     try:
         status = Job.fetch(job_id, connection=redis).get_status()
@@ -237,12 +245,20 @@ def import_job(connection_id: int) -> str:
             return "inactive"
         client = client_for(connection)
         counts = full_sync(connection, client, checkpoint=db.session.commit)
+        _refresh_statistics()
         push_ops.queue_unlinked_events(connection)
         connection.state = "connected"
         db.session.commit()
         push_pending(connection, client)
         replace_channel(connection, client)
         return counts.summary()
+
+
+def _refresh_statistics() -> None:
+    """After a bulk import, let PostgreSQL's planner see the new rows before autovacuum does."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.commit()
+        db.session.execute(text("ANALYZE event_link, event"))
 
 
 @job

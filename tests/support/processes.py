@@ -44,8 +44,9 @@ def start_worker(app: Flask) -> subprocess.Popen:
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
         cwd=ROOT,
         env=environment_of(app),
+        # Nobody reads a pipe here: a full one would block the worker mid-job.
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
 

@@ -1,0 +1,181 @@
+"""/google/notify under load: wrk against gunicorn, with a genuine channel and with unknown ones.
+
+Needs wrk (Debian: `apt-get install -y wrk`; as root this script installs it itself).
+
+    .venv/bin/python -m bench.notify_throughput [--seconds 10] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from bench import figures
+from bench.harness import Stack
+
+NAME = "notify_throughput"
+LUA = Path(__file__).resolve().parent / "wrk"
+# gunicorn shapes tried on 2 cores: processes × threads.
+SHAPES = ((2, 4), (3, 2), (4, 1))
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+LIGHT = 4
+
+
+def ensure_wrk() -> str:
+    """The wrk binary, installed with apt-get when we are root and it is missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise SystemExit("wrk is not installed: run `sudo apt-get install -y wrk` and try again.")
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    return shutil.which("wrk") or "wrk"
+
+
+def run_wrk(
+    url: str,
+    script: str | None,
+    env: dict[str, str],
+    seconds: int,
+    connections: int,
+    path: str = "/google/notify",
+) -> dict:
+    """One wrk run; returns requests/s, latency percentiles (ms) and non-2xx/errors."""
+    argv = [ensure_wrk(), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    argv += ["-s", str(LUA / script)] if script else []
+    argv.append(url + path)
+    out = subprocess.run(
+        argv, env={**os.environ, **env}, capture_output=True, text=True, check=True
+    ).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> dict:
+    """Read wrk's --latency report."""
+    result: dict = {"raw": out}
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    result["rps"] = float(rate.group(1)) if rate else 0.0
+    for pct in ("50", "90", "99"):
+        match = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        result[f"p{pct}"] = float(match.group(1)) * UNITS[match.group(2)] if match else None
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    result["non_2xx"] = int(bad.group(1)) if bad else 0
+    errors = re.search(r"Socket errors:(.*)", out)
+    result["socket_errors"] = errors.group(1).strip() if errors else ""
+    return result
+
+
+def genuine_channel(stack: Stack, connection_id: int) -> dict[str, str]:
+    """A channel row of our own (so we know its token), as wrk's environment."""
+    from portal.extensions import db
+    from portal.google.channels import prepare_channel
+
+    channel, token = prepare_channel(stack.connection(connection_id))
+    db.session.commit()
+    return {"CHANNEL_ID": channel.channel_id, "CHANNEL_TOKEN": token}
+
+
+def notification_outcomes() -> dict[str, int]:
+    """How the portal classified what it received (Notification rows by outcome)."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import Notification
+
+    db.session.rollback()
+    rows = db.session.execute(
+        select(Notification.outcome, func.count()).group_by(Notification.outcome)
+    )
+    return dict(rows.all())
+
+
+def run(seconds: int = 10, connections: int = 32) -> list[figures.Figure]:
+    """Try each gunicorn shape with a genuine channel, then unknown channels on the best."""
+    runs: dict[str, dict] = {}
+    with Stack(workers=1) as stack:
+        account = "casey@notify.example"
+        stack.google.add_user(account, "Casey")
+        coordinator = stack.connect_coordinator("casey@bench.example", account)
+        env = genuine_channel(stack, coordinator.connection_id)
+        for workers, threads in SHAPES:
+            stack.start_web(workers, threads)
+            result = run_wrk(stack.public_url, "genuine.lua", env, seconds, connections)
+            runs[f"genuine {workers}x{threads}"] = result
+            print(
+                f"gunicorn --workers {workers} --threads {threads}: {result['rps']:.0f} req/s, "
+                f"p99 {result['p99']} ms"
+            )
+        best = max(SHAPES, key=lambda s: runs[f"genuine {s[0]}x{s[1]}"]["rps"])
+        stack.start_web(*best)
+        runs["unknown"] = run_wrk(stack.public_url, "unknown.lua", {}, seconds, connections)
+        # Latency when the web tier is not saturated (4 connections, still genuine).
+        runs["genuine, 4 connections"] = run_wrk(
+            stack.public_url, "genuine.lua", env, seconds, LIGHT
+        )
+        # The ceiling on this machine: Flask serving a static file, no database, no Redis.
+        runs["ceiling (GET a static file)"] = run_wrk(
+            stack.public_url, None, {}, seconds, connections, "/static/css/portal.css"
+        )
+        outcomes = notification_outcomes()
+    return _figures(runs, best, connections, outcomes)
+
+
+def _figures(runs: dict, best: tuple[int, int], connections: int, outcomes: dict) -> list:
+    genuine, unknown = runs[f"genuine {best[0]}x{best[1]}"], runs["unknown"]
+    shape = f"gunicorn {best[0]} workers × {best[1]} threads, wrk -t2 -c{connections}"
+    rows = [
+        figures.Figure(
+            NAME, "web shape (best of " + ", ".join(f"{w}×{t}" for w, t in SHAPES) + ")", shape
+        ),
+        figures.Figure(
+            NAME,
+            "genuine channel: requests/s",
+            f"{genuine['rps']:,.0f}",
+            "≥ 1,500",
+            genuine["rps"] >= 1500,
+        ),
+        figures.at_most(NAME, "genuine channel: p99", genuine["p99"], 20),
+        figures.Figure(
+            NAME,
+            "unknown channels: requests/s",
+            f"{unknown['rps']:,.0f}",
+            "≥ 1,500",
+            unknown["rps"] >= 1500,
+        ),
+        figures.at_most(NAME, "unknown channels: p99", unknown["p99"], 20),
+    ]
+    for label, result in runs.items():
+        rows.append(
+            figures.Figure(
+                NAME,
+                f"{label}: req/s · p50 · p99 · non-2xx",
+                f"{result['rps']:,.0f} · {result['p50']} · {result['p99']} ms · "
+                f"{result['non_2xx']}",
+            )
+        )
+    rows.append(
+        figures.Figure(
+            NAME,
+            "notifications recorded, by outcome",
+            ", ".join(f"{k} {v:,}" for k, v in sorted(outcomes.items())),
+        )
+    )
+    figures.report(NAME, rows, {k: {**v, "raw": v["raw"]} for k, v in runs.items()})
+    return rows
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    run(args.seconds, args.connections)
+
+
+if __name__ == "__main__":
+    main()
