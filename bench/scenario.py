@@ -13,8 +13,7 @@ from sqlalchemy.engine import make_url
 from google_emulator.state import EmulatorState
 
 if TYPE_CHECKING:
-    from portal.calendar.operations import EventData
-    from portal.models import Event
+    pass
 
 START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
 
@@ -64,33 +63,15 @@ def portal_create(user_id: int, title: str, hour: int) -> int:
 
 def portal_edit(event_id: int, **changes: object) -> None:
     """Change an event as the coordinator does (operations + commit + outbox kick)."""
-    from portal.calendar.operations import update_event
+    from portal.calendar.operations import EventData, update_event
     from portal.extensions import db
     from portal.google.outbox import kick
     from portal.models import Event
 
     event = db.session.get(Event, event_id)
-    update_event(event, dataclasses.replace(data_of(event), **changes))
+    update_event(event, dataclasses.replace(EventData.of(event), **changes))
     db.session.commit()
     kick(event.owner_id)
-
-
-def data_of(event: Event) -> EventData:
-    """The EventData that describes an event as it is now."""
-    from portal.calendar.operations import EventData
-
-    return EventData(
-        title=event.title,
-        time_zone=event.time_zone,
-        event_type=event.event_type,
-        all_day=event.all_day,
-        start_at=event.start_at,
-        end_at=event.end_at,
-        start_date=event.start_date,
-        end_date=event.end_date,
-        location=event.location,
-        notes=event.notes,
-    )
 
 
 def google_id_of(event_id: int) -> str | None:

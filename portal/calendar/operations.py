@@ -30,6 +30,26 @@ class EventData:
     status: str = "scheduled"
     cancel_reason: str = ""
 
+    @classmethod
+    def of(cls, event: Event) -> EventData:
+        """What an event is now, as data a change can start from."""
+        return cls(
+            title=event.title,
+            time_zone=event.time_zone,
+            event_type=event.event_type,
+            all_day=event.all_day,
+            start_at=event.start_at,
+            end_at=event.end_at,
+            start_date=event.start_date,
+            end_date=event.end_date,
+            participant_id=event.participant_id,
+            location=event.location,
+            notes=event.notes,
+            internal_notes=event.internal_notes,
+            status=event.status,
+            cancel_reason=event.cancel_reason,
+        )
+
 
 def create_event(owner: User, data: EventData) -> Event:
     """Add an event to owner's calendar and queue it for Google; flushes."""

@@ -140,10 +140,12 @@ class Driver:
         self.log.append(f"portal create {tracked.key} (#{event.id}): {tracked.portal_value}")
 
     def _portal_edit(self, n: int, event: Event) -> None:
-        self._save(event, replace(data_of(event), title=f"{event.title.split()[0]} e{n}"), "edit")
+        self._save(
+            event, replace(EventData.of(event), title=f"{event.title.split()[0]} e{n}"), "edit"
+        )
 
     def _portal_move(self, n: int, event: Event) -> None:
-        data = data_of(event)
+        data = EventData.of(event)
         if data.all_day:
             first, last = self._days()
             data = replace(data, start_date=first, end_date=last)
@@ -156,7 +158,7 @@ class Driver:
         if event.all_day:
             start, end = self._when()
             data = replace(
-                data_of(event),
+                EventData.of(event),
                 all_day=False,
                 start_at=start,
                 end_at=end,
@@ -166,7 +168,7 @@ class Driver:
         else:
             first, last = self._days()
             data = replace(
-                data_of(event),
+                EventData.of(event),
                 all_day=True,
                 start_date=first,
                 end_date=last,
@@ -232,26 +234,6 @@ class Driver:
         self.world.google.user_delete_event(self.world.calendar_id, item["id"])
         tracked.deleted_on = tracked.deleted_on or "google"
         self.log.append(f"google delete {tracked.key}")
-
-
-def data_of(event: Event) -> EventData:
-    """The EventData that describes an event as it is now."""
-    return EventData(
-        title=event.title,
-        time_zone=event.time_zone,
-        event_type=event.event_type,
-        all_day=event.all_day,
-        start_at=event.start_at,
-        end_at=event.end_at,
-        start_date=event.start_date,
-        end_date=event.end_date,
-        participant_id=event.participant_id,
-        location=event.location,
-        notes=event.notes,
-        internal_notes=event.internal_notes,
-        status=event.status,
-        cancel_reason=event.cancel_reason,
-    )
 
 
 def _rfc3339(moment: datetime) -> str:

@@ -19,7 +19,6 @@ from portal.extensions import db
 from portal.google.jobs import pull_job
 from portal.google.outbox import kick
 from portal.models import Event, EventLink
-from tests.chaos.driver import data_of
 from tests.support.worker import run_jobs
 
 SOON = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
@@ -48,7 +47,7 @@ def test_a_save_that_races_a_pull_of_the_same_event_still_reaches_google(
     link = db.session.scalar(select(EventLink).where(EventLink.event_id == synced_event.id))
     # The coordinator opens the event in the portal (the request loads the row) ...
     event = db.session.get(Event, synced_event.id)
-    data = replace(data_of(event), title="Home visit (moved to the office)")
+    data = replace(EventData.of(event), title="Home visit (moved to the office)")
     # ... meanwhile someone renames it in Google and a worker pulls that change in ...
     google.state.user_patch_event(
         GOOGLE_USER, link.google_event_id, {"summary": "Renamed in Google"}
