@@ -12,6 +12,7 @@ from portal.google.activity import log_activity
 from portal.google.client import CalendarClient, GoogleApiError
 from portal.google.links import on_current_calendar
 from portal.google.mapping import is_exception
+from portal.google.pull_scope import PullScope
 from portal.google.reconcile import (
     PullCounts,
     apply_remote_event,
@@ -82,44 +83,50 @@ def _apply_pages(
 ) -> str | None:
     """Apply each page, committing applied items as we go but never the new sync token."""
     full = seen is not None
+    scope = PullScope(connection)
     deferred: list[dict] = []
     next_token = None
     for page in client.iter_event_pages(connection.calendar_id, **listing):
         items = page.get("items", [])
+        scope.prefetch(items)
         # Series before their exceptions, so an exception finds its series on the same page.
         for item in sorted(items, key=is_exception):
-            if apply_remote_event(connection, item, counts, log_each=not full) == "deferred":
+            if apply_remote_event(scope, item, counts, log_each=not full) == "deferred":
                 deferred.append(item)
             if full:
                 seen.add(item["id"])
+        scope.end_page()
         if full:
             connection.import_count += len(items)
         # Progress survives a crash; the token does not move until the end, so a crash re-pulls.
         checkpoint()
         next_token = page.get("nextSyncToken")
-    _apply_deferred(connection, client, counts, deferred, log_each=not full)
+    _apply_deferred(scope, client, counts, deferred, log_each=not full)
     return next_token
 
 
 def _apply_deferred(
-    connection: GoogleConnection,
+    scope: PullScope,
     client: CalendarClient,
     counts: PullCounts,
     deferred: list[dict],
     log_each: bool,
 ) -> None:
     """Exceptions whose series came later, or not at all (fetch the series, then retry)."""
+    calendar_id = scope.connection.calendar_id
     for item in deferred:
-        if series_of(connection, item) is None:
-            series = client.get_event(connection.calendar_id, item["recurringEventId"])
-            apply_remote_event(connection, series, counts, log_each)
-        apply_remote_event(connection, item, counts, log_each)
+        if series_of(scope, item) is None:
+            series = client.get_event(calendar_id, item["recurringEventId"])
+            apply_remote_event(scope, series, counts, log_each)
+        apply_remote_event(scope, item, counts, log_each)
+    scope.end_page()
 
 
 def _tombstone_missing(connection: GoogleConnection, seen: set[str], window_start) -> int:
     """Linked events inside the window that Google no longer lists were deleted there."""
+    # Ids only: a re-sync of a large calendar would otherwise load every linked event.
     stmt = (
-        select(Event, EventLink.google_event_id)
+        select(Event.id, EventLink.google_event_id)
         .join(EventLink, EventLink.event_id == Event.id)
         .where(
             *on_current_calendar(connection),
@@ -129,9 +136,9 @@ def _tombstone_missing(connection: GoogleConnection, seen: set[str], window_star
         )
     )
     gone = 0
-    for event, google_event_id in db.session.execute(stmt).all():
+    for event_id, google_event_id in db.session.execute(stmt).all():
         if google_event_id not in seen:
-            tombstone_from_google(connection, event)
+            tombstone_from_google(connection, db.session.get(Event, event_id))
             gone += 1
     return gone
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.google.activity import log_activity
-from portal.google.links import link_for_google_id, new_link, on_current_calendar, remember
+from portal.google.links import new_link, on_current_calendar, remember
 from portal.google.mapping import (
     from_google,
     is_exception,
@@ -22,6 +22,7 @@ from portal.google.mapping import (
     snapshot,
     synced_fields,
 )
+from portal.google.pull_scope import PullScope
 from portal.models import Event, EventLink, GoogleConnection, User, utcnow
 
 
@@ -58,70 +59,78 @@ class PullCounts:
 
 
 def apply_remote_event(
-    connection: GoogleConnection, item: dict, counts: PullCounts, log_each: bool = True
+    scope: PullScope, item: dict, counts: PullCounts, log_each: bool = True
 ) -> str:
-    """Bring one Google item into the portal; returns what happened. Flushes."""
-    outcome = _apply_remote_event(connection, item, counts, log_each)
+    """Bring one Google item into the portal; returns what happened.
+
+    Changes to existing rows are flushed; a new event may wait for scope.flush().
+    """
+    outcome = _apply_remote_event(scope, item, counts, log_each)
     if outcome in ("created", "updated", "deleted", "conflict"):
         counts.note_change(item)
     return outcome
 
 
-def _apply_remote_event(
-    connection: GoogleConnection, item: dict, counts: PullCounts, log_each: bool
-) -> str:
-    link = link_for_google_id(connection, item["id"]) or _relink(connection, item)
+def _apply_remote_event(scope: PullScope, item: dict, counts: PullCounts, log_each: bool) -> str:
+    connection = scope.connection
+    link = scope.link_for(item["id"]) or _relink(scope, item)
     series = None
     if link is None and is_exception(item):
-        series = series_of(connection, item)
+        series = series_of(scope, item)
         if series is None:
             # Its series has not arrived yet (a later page): the caller retries it at the end.
             return "deferred"
     if item.get("status") == "cancelled":
         if link is None and series is not None:
-            _create_from_google(connection, item, series, cancelled=True)
+            _create_from_google(scope, item, series, cancelled=True)
             counts.deleted += 1
             return "deleted"
+        # Existing rows change from here on (a series' tombstone reaches its exceptions'
+        # links): the creations waiting are written first, as if each had flushed at once.
+        scope.flush()
         return _apply_cancel(connection, link, item, counts, log_each)
     if link is not None and link.etag == item.get("etag"):
         counts.echoes += 1
         return "echo"
     if link is None:
-        _create_from_google(connection, item, series)
+        _create_from_google(scope, item, series)
         counts.created += 1
         return "created"
-    return _apply_change(connection, link, item, counts, log_each)
+    scope.flush()
+    return _apply_change(scope, link, item, counts, log_each)
 
 
-def series_of(connection: GoogleConnection, item: dict) -> Event | None:
+def series_of(scope: PullScope, item: dict) -> Event | None:
     """The portal series an exception item belongs to, if that series is linked already."""
-    link = link_for_google_id(connection, item["recurringEventId"])
+    link = scope.link_for(item["recurringEventId"])
     return db.session.get(Event, link.event_id) if link is not None else None
 
 
-def _relink(connection: GoogleConnection, item: dict) -> EventLink | None:
+def _relink(scope: PullScope, item: dict) -> EventLink | None:
     """After a reconnect or a lost write, find our event by the id we put in Google's copy."""
     portal_id = portal_id_of(item)
     if portal_id is None:
         return None
     event = db.session.get(Event, portal_id)
-    if event is None or event.owner_id != connection.user_id:
+    if event is None or event.owner_id != scope.connection.user_id:
         return None
     # Google copies a series' properties onto its instances: an instance naming our series
     # is not our series.
     if is_exception(item) != event.is_exception:
         return None
     # Version 0: the pull compares both sides before deciding who is newer.
-    link = new_link(connection, event.id, item["id"])
+    link = new_link(scope.connection, event.id, item["id"])
     link.synced_version = 0
     db.session.flush()
+    scope.add_link(link)
     return link
 
 
 def _create_from_google(
-    connection: GoogleConnection, item: dict, series: Event | None = None, cancelled: bool = False
-) -> Event:
-    user = db.session.get(User, connection.user_id)
+    scope: PullScope, item: dict, series: Event | None = None, cancelled: bool = False
+) -> None:
+    """A new portal event from a Google item; scope.flush() writes it with its link."""
+    connection, user = scope.connection, scope.user
     event = Event(
         business_id=user.business_id,
         owner_id=user.id,
@@ -138,12 +147,7 @@ def _create_from_google(
         fields = synced_fields(event, connection.privacy_level)
         for name, value in from_google(item, fields, user.time_zone).items():
             setattr(event, name, value)
-    db.session.add(event)
-    db.session.flush()
-    link = new_link(connection, event.id, item["id"])
-    remember(link, item, event.version)
-    db.session.flush()
-    return event
+    scope.stage(event, item)
 
 
 def _inherit(event: Event, series: Event, item: dict, connection: GoogleConnection) -> None:
@@ -229,8 +233,12 @@ def tombstone_from_google(connection: GoogleConnection, event: Event, log: bool 
 
 
 def _apply_change(
-    connection: GoogleConnection, link: EventLink, item: dict, counts: PullCounts, log_each: bool
+    scope: PullScope, link: EventLink, item: dict, counts: PullCounts, log_each: bool
 ) -> str:
+    connection = scope.connection
+    # Read once per pull and held: the field mapping's look-ups of the coordinator's zone
+    # below are then identity-map hits, not a SELECT each.
+    _ = scope.user
     event = db.session.get(Event, link.event_id)
     if event.is_deleted and event.deleted_by == "portal":
         # Our deletion is waiting in the outbox and will remove Google's copy.
