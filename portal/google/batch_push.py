@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal.extensions import db
 from portal.google.client import BatchCall, BatchResult, CalendarClient, event_path, events_path
 from portal.google.links import link_for_event, remember
 from portal.google.mapping import google_id_for, to_google
@@ -34,7 +35,11 @@ def push_in_batches(
 ) -> list[Event]:
     """Push what can be batched; returns the events left for the one-by-one push."""
     planned, rest = [], []
+    # Rows first, then each event as it is now: a change committed after its rows were read
+    # keeps its row open for the next push, instead of being closed with an older version.
+    entries = {event.id: open_entries(event.id) for event in events}
     for event in events:
+        db.session.refresh(event)
         part = _plan(connection, event)
         if part is None:
             rest.append(event)
@@ -42,7 +47,6 @@ def push_in_batches(
             planned.append(part)
     for start in range(0, len(planned), BATCH_SIZE):
         chunk = planned[start : start + BATCH_SIZE]
-        entries = {part.event.id: open_entries(part.event.id) for part in chunk}
         results = client.batch([part.call for part in chunk])
         for part, result in zip(chunk, results, strict=True):
             if not 200 <= result.status < 300:

@@ -30,6 +30,9 @@ def pending_event_ids(user_id: int) -> list[int]:
 def push_event(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
     """Make Google's copy match this event and close its outbox rows; returns the outcome."""
     entries = open_entries(event.id)
+    # The event as it is now, read after its rows: a change committed since it was loaded is
+    # pushed here; one committed after this keeps its row open for the next push.
+    db.session.refresh(event)
     try:
         outcome = _push(connection, event, client)
     except GoogleApiError as exc:

@@ -1,25 +1,73 @@
-"""Driving the system to quiescence, then checking that both sides say the same thing."""
+"""Driving the system to quiescence, then checking that both sides say the same thing.
+
+Single events are compared row by row; series by what each side shows over a window (the
+expanded occurrences, paired by their original start), as a coordinator would see them.
+Only the fields Google holds at the connection's privacy level are compared; the others
+must still be the portal's own.
+"""
 
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import datetime
 
-from sqlalchemy import select
+from rq.registry import ScheduledJobRegistry
+from rq.scheduler import RQScheduler
+from sqlalchemy import or_, select
 
+from portal.calendar.recurrence import occurrence_key, original_of
 from portal.extensions import db
 from portal.google.jobs import enqueue_pull
+from portal.google.mapping import portal_id_of
 from portal.models import Event, EventLink, OutboxEntry
-from tests.chaos.driver import Tracked
-from tests.chaos.values import google_value, portal_value
-from tests.chaos.world import World
+from tests.chaos.tracking import Cancelled, Expectations, Tracked
+from tests.chaos.values import (
+    BUSY_TITLE,
+    LEVEL_TEXT,
+    TEXT_FIELDS,
+    google_value,
+    only,
+    portal_value,
+    synced_text,
+)
+from tests.chaos.world import Account, World
+from tests.support.occurrences import Shown, google_shown, portal_shown
 from tests.support.worker import failed_jobs, run_jobs
 
+# Per series, at most this many occurrence differences are listed.
+MAX_PER_SERIES = 6
+# Rounds of quiescence before a known, permanent blockage may end the wait early.
+HOPELESS_AFTER = 3
+# Activity outcomes that say a connection is in trouble (shown when a run fails).
+TROUBLE = ("failed", "needs_reconnect", "silent_channel", "polling")
 
-def quiesce(world: World, deadline: float) -> int:
+
+class Problem(str):
+    """One thing not converged, as text; `about` holds the portal event ids it concerns and
+    `kind` what sort of problem it is, so a known product bug can be told apart from a new one
+    (known.py)."""
+
+    about: frozenset[int]
+    kind: str
+
+    def __new__(cls, text: str, about=(), kind: str = "") -> Problem:
+        problem = super().__new__(cls, text)
+        problem.about = frozenset(i for i in about if i is not None)
+        problem.kind = kind
+        return problem
+
+
+class NotQuiet(AssertionError):
+    """The system was still busy (or hopelessly stuck) when the deadline came."""
+
+
+def quiesce(world: World, deadline: float, hopeless: Callable[[], str] | None = None) -> int:
     """Sweep the outbox and pull until a round changes nothing; returns the rounds it took.
 
     The workers are stopped first (each finishes its job), so the rounds run here, in order.
+    `hopeless` may name a reason to stop early (a known bug that blocks the outbox for good).
     """
     world.stop_workers()
     runner = world.app.test_cli_runner()
@@ -28,19 +76,52 @@ def quiesce(world: World, deadline: float) -> int:
         rounds += 1
         world.google.wait_notifications(timeout=5)
         runner.invoke(args=["google", "sweep"])
-        enqueue_pull(world.connection_id)
-        run_jobs(max_seconds=max(1.0, deadline - time.monotonic()))
+        for account in world.accounts:
+            enqueue_pull(account.connection_id)
+        work_off(deadline)
         now = fingerprint(world)
         if now == previous and not pending_changes():
             return rounds
+        if rounds >= HOPELESS_AFTER and hopeless is not None and (why := hopeless()):
+            raise NotQuiet(f"gave up after {rounds} rounds ({why}): {stuck_state(world)}")
         previous = now
-    raise AssertionError(
-        f"no quiescence before the deadline ({rounds} rounds): {stuck_state(world)}"
-    )
+    raise NotQuiet(f"no quiescence before the deadline ({rounds} rounds): {stuck_state(world)}")
+
+
+def work_off(deadline: float) -> None:
+    """Run every queued job here, and every delayed one once it is due, until none is left.
+
+    With the workers stopped their schedulers are gone too, so this plays the scheduler's
+    part: delayed jobs (retries, pulls put off while notifications kept coming) move to the
+    queue when due, as RQScheduler would move them.
+    """
+    from portal.core.queue import get_queue, redis_connection
+
+    queue = get_queue()
+    scheduled = ScheduledJobRegistry(queue=queue)
+    scheduler = RQScheduler([queue], connection=redis_connection())
+    scheduler.prepare_registries([queue.name])
+    while time.monotonic() < deadline:
+        scheduler.enqueue_scheduled_jobs()
+        if queue.count:
+            run_jobs(max_seconds=max(1.0, deadline - time.monotonic()))
+        elif scheduled.count:
+            time.sleep(0.05)
+        else:
+            return
+
+
+def overdue_jobs(grace: float) -> list[str]:
+    """Delayed jobs due more than `grace` seconds ago that no scheduler has moved."""
+    from portal.core.queue import get_queue
+
+    queue = get_queue()
+    registry = ScheduledJobRegistry(queue=queue)
+    return list(registry.get_jobs_to_schedule(int(time.time() - grace)))
 
 
 def stuck_state(world: World) -> str:
-    """What keeps the system busy: outbox rows, Redis markers, queued and started jobs."""
+    """What keeps the system busy: outbox rows, Redis markers, queued, delayed, started jobs."""
     from portal.core.queue import get_queue, redis_connection
 
     redis = redis_connection()
@@ -48,15 +129,34 @@ def stuck_state(world: World) -> str:
     queue = get_queue()
     return (
         f"{pending_changes()} outbox row(s) pending; markers {markers}; "
-        f"{queue.count} queued, {queue.started_job_registry.count} started"
+        f"{queue.count} queued, {ScheduledJobRegistry(queue=queue).count} delayed, "
+        f"{queue.started_job_registry.count} started"
     )
 
 
 def fingerprint(world: World) -> tuple:
-    """Both sides' live events, to tell whether a round changed anything."""
-    portal = sorted((e.id, portal_value(e)) for e in live_portal_events(world))
-    google = sorted((i["id"], google_value(i)) for i in world.google.list_events(world.calendar_id))
-    return (tuple(portal), tuple(google))
+    """Every account's live rows on both sides, to tell whether a round changed anything."""
+    db.session.rollback()
+    db.session.expire_all()
+    seen = []
+    for account in world.accounts:
+        stmt = select(Event).where(Event.owner_id == account.user_id, Event.deleted_at.is_(None))
+        portal = sorted(
+            (e.id, portal_value(e), e.recurrence or "") for e in db.session.scalars(stmt)
+        )
+        google = sorted(
+            (i["id"], google_value(i), tuple(i.get("recurrence", ())))
+            for i in world.google.list_events(account.calendar_id)
+        )
+        seen.append((tuple(portal), tuple(google)))
+    return tuple(seen)
+
+
+def pending_event_ids() -> set[int]:
+    """The events with outbox rows not yet pushed."""
+    db.session.rollback()
+    stmt = select(OutboxEntry.event_id).where(OutboxEntry.processed_at.is_(None))
+    return set(db.session.scalars(stmt))
 
 
 def pending_changes() -> int:
@@ -67,84 +167,343 @@ def pending_changes() -> int:
     )
 
 
-def live_portal_events(world: World) -> list[Event]:
-    """The coordinator's events that are not tombstoned, as committed now."""
+def live_portal_events(user_id: int) -> list[Event]:
+    """A coordinator's events that are not tombstoned, as committed now."""
     db.session.rollback()
     db.session.expire_all()
-    stmt = select(Event).where(Event.owner_id == world.user_id, Event.deleted_at.is_(None))
+    stmt = select(Event).where(Event.owner_id == user_id, Event.deleted_at.is_(None))
     return list(db.session.scalars(stmt.order_by(Event.id)))
 
 
-def problems(world: World, tracked: list[Tracked]) -> list[str]:
-    """Everything that is not converged: mismatches, duplicates, lost and resurrected events."""
-    portal = {e.id: e for e in live_portal_events(world)}
-    google = {i["id"]: i for i in world.google.list_events(world.calendar_id)}
-    links = dict(
-        db.session.execute(
-            select(EventLink.event_id, EventLink.google_event_id).where(
-                EventLink.connection_id == world.connection_id
-            )
+class Sides:
+    """Both sides of one account, read once: rows, items, links and what each side shows."""
+
+    def __init__(
+        self, world: World, account: Account, span: tuple[datetime, datetime] | None
+    ) -> None:
+        self.level = account.privacy_level
+        rows = live_portal_events(account.user_id)
+        self.portal = {e.id: e for e in rows if not e.is_series and not e.is_exception}
+        self.portal_series = {e.id: e for e in rows if e.is_series}
+        self.portal_rows = rows
+        self.all_rows = db.session.scalars(
+            select(Event).where(Event.owner_id == account.user_id)
         ).all()
-    )
-    found = _mirror_problems(portal, google, links)
-    found += _duplicates(portal, google)
-    for item in tracked:
-        found += _expectations(item, portal, google, links)
+        items = world.google.list_events(account.calendar_id)
+        self.google = {
+            i["id"]: i for i in items if not i.get("recurrence") and not i.get("recurringEventId")
+        }
+        self.google_series = {i["id"]: i for i in items if i.get("recurrence")}
+        self.links = dict(
+            db.session.execute(
+                select(EventLink.event_id, EventLink.google_event_id).where(
+                    EventLink.connection_id == account.connection_id
+                )
+            ).all()
+        )
+        self.by_google = {g: p for p, g in self.links.items()}
+        self.shown_here: dict[int, list[Shown]] = defaultdict(list)
+        self.shown_there: dict[str, list[Shown]] = defaultdict(list)
+        if span is None:
+            return
+        for shown in portal_shown(account.user_id, *span):
+            if shown.series is not None:
+                self.shown_here[shown.series].append(shown)
+        for shown in google_shown(world.google, account.calendar_id, *span):
+            if shown.series is not None:
+                self.shown_there[shown.series].append(shown)
+
+    def text(self, origin: str) -> frozenset[str]:
+        """The text fields compared for a portal row of this origin."""
+        return synced_text(origin, self.level)
+
+    def exception_ids(self, master_id: int | None, original: str) -> set[int]:
+        """The portal rows (live or not) that replace one occurrence of a series."""
+        return {
+            e.id
+            for e in self.all_rows
+            if e.series_id == master_id and e.series_id is not None and _key_of(e) == original
+        }
+
+
+def problems(
+    world: World,
+    expected: Expectations | list[Tracked],
+    span: tuple[datetime, datetime] | None = None,
+) -> list[Problem]:
+    """Everything that is not converged: mismatches, duplicates, lost and resurrected events,
+    occurrences that differ, and texts pulled back that the privacy level never sent.
+
+    `span` is the window series are compared over (None: series compared by rows only).
+    """
+    if isinstance(expected, list):
+        expected = Expectations(tracked=expected)
+    found = []
+    for account in world.accounts:
+        sides = Sides(world, account, span)
+        found += _mirror_problems(sides)
+        found += _series_problems(sides) if span is not None else []
+        found += _duplicates(sides)
+        found += _pulled_back(sides, expected.portal_texts)
+        for item in expected.tracked:
+            if (item.account or world.account) == account:
+                found += _expectations(item, sides)
+        for cancelled in expected.cancelled:
+            if (cancelled.series.account or world.account) == account:
+                found += _cancellation(cancelled, sides)
+    if len(world.accounts) > 1:
+        # Which account each problem is about, for whoever reads the list.
+        found = [_labelled(p, world) for p in found]
     return found
 
 
-def _mirror_problems(portal: dict, google: dict, links: dict) -> list[str]:
+def _labelled(problem: Problem, world: World) -> Problem:
+    owners = {
+        e.id: e.owner_id
+        for e in db.session.scalars(select(Event).where(Event.id.in_(problem.about)))
+    }
+    levels = sorted({a.privacy_level for a in world.accounts if a.user_id in owners.values()})
+    return Problem(f"[{', '.join(levels) or '?'}] {problem}", problem.about, problem.kind)
+
+
+def _mirror_problems(sides: Sides) -> list[Problem]:
     found = []
     mirrored = set()
-    for event_id, event in portal.items():
-        google_id = links.get(event_id)
-        if google_id not in google:
-            found.append(f"portal #{event_id} {portal_value(event)} is not live on Google")
+    for event_id, event in sides.portal.items():
+        google_id = sides.links.get(event_id)
+        if google_id not in sides.google:
+            found.append(
+                Problem(
+                    f"portal #{event_id} {portal_value(event)} is not live on Google", {event_id}
+                )
+            )
             continue
         mirrored.add(google_id)
-        if portal_value(event) != google_value(google[google_id]):
+        text = sides.text(event.origin)
+        here, there = (
+            only(portal_value(event), text),
+            only(google_value(sides.google[google_id]), text),
+        )
+        if here != there:
             found.append(
-                f"#{event_id} differs: portal {portal_value(event)} vs Google "
-                f"{google_value(google[google_id])}"
+                Problem(f"#{event_id} differs: portal {here} vs Google {there}", {event_id})
             )
-    for google_id, item in google.items():
+    for google_id, item in sides.google.items():
         if google_id not in mirrored:
-            found.append(f"Google {google_id} {google_value(item)} is not live in the portal")
+            found.append(
+                Problem(
+                    f"Google {google_id} {google_value(item)} is not live in the portal",
+                    {sides.by_google.get(google_id)},
+                )
+            )
     return found
 
 
-def _duplicates(portal: dict, google: dict) -> list[str]:
-    titles = Counter(e.title for e in portal.values())
+def _series_problems(sides: Sides) -> list[Problem]:
+    found = []
+    mirrored = set()
+    for event_id, master in sides.portal_series.items():
+        google_id = sides.links.get(event_id)
+        if google_id not in sides.google_series:
+            found.append(
+                Problem(
+                    f"portal series #{event_id} {portal_value(master)} {master.recurrence} "
+                    "is not live on Google",
+                    {event_id},
+                )
+            )
+            continue
+        mirrored.add(google_id)
+        found += _occurrence_problems(
+            event_id,
+            f"series #{event_id} ({google_id})",
+            sides.shown_here.get(event_id, []),
+            sides.shown_there.get(google_id, []),
+            sides,
+        )
+    for google_id, item in sides.google_series.items():
+        if google_id not in mirrored:
+            found.append(
+                Problem(
+                    f"Google series {google_id} {google_value(item)} {item['recurrence']} "
+                    "is not live in the portal",
+                    {sides.by_google.get(google_id)},
+                )
+            )
+    return found
+
+
+def _occurrence_problems(
+    master_id: int, name: str, here: list[Shown], there: list[Shown], sides: Sides
+) -> list[Problem]:
+    """The two sides' occurrences of one series, paired by original start."""
+    portal = _by_original(here)
+    google = _by_original(there)
+    found = []
+    for original in sorted(set(portal) | set(google)):
+        mine, theirs = portal.get(original, []), google.get(original, [])
+        about = {master_id, *sides.exception_ids(master_id, original)}
+        if len(mine) != 1 or len(theirs) != 1:
+            text = (
+                f"{name} occurrence {original}: portal shows {_shown(mine)}, "
+                f"Google shows {_shown(theirs)}"
+            )
+            found.append(Problem(text, about))
+            continue
+        text = sides.text(mine[0].origin)
+        if _compared(mine[0], text) != _compared(theirs[0], text):
+            text = (
+                f"{name} occurrence {original} differs: portal {_shown(mine)} "
+                f"vs Google {_shown(theirs)}"
+            )
+            found.append(Problem(text, about))
+    if len(found) > MAX_PER_SERIES:
+        rest = frozenset().union(*(p.about for p in found[MAX_PER_SERIES:]))
+        found = [
+            *found[:MAX_PER_SERIES],
+            Problem(f"{name}: {len(found) - MAX_PER_SERIES} more", rest),
+        ]
+    return found
+
+
+def _key_of(exception: Event) -> str | None:
+    original = original_of(exception)
+    return occurrence_key(original) if original is not None else None
+
+
+def _by_original(shown: list[Shown]) -> dict[str, list[Shown]]:
+    paired: dict[str, list[Shown]] = defaultdict(list)
+    for item in shown:
+        paired[item.original or "?"].append(item)
+    return paired
+
+
+def _compared(shown: Shown, text: frozenset[str]) -> tuple:
+    values = {"title": shown.title, "location": shown.location, "notes": shown.notes}
+    return (shown.start, shown.end, *(values[n] if n in text else None for n in TEXT_FIELDS))
+
+
+def _shown(items: list[Shown]) -> str:
+    if not items:
+        return "nothing"
+    return " + ".join(f"“{s.title}” {s.start}–{s.end}" for s in items)
+
+
+def _duplicates(sides: Sides) -> list[Problem]:
+    """The same event twice on one side: by title (the driver makes every title unique), and
+    on Google also by the portal id a pushed copy carries."""
+    portal = [*sides.portal.values(), *sides.portal_series.values()]
+    titles = Counter(e.title for e in portal)
     found = [f"portal has {n} live “{t}”" for t, n in titles.items() if n > 1]
-    titles = Counter(i.get("summary") for i in google.values())
-    return found + [f"Google has {n} live “{t}”" for t, n in titles.items() if n > 1]
+    google = [*sides.google.values(), *sides.google_series.values()]
+    # "Busy only" gives every portal appointment the same title there.
+    titles = Counter(i.get("summary") for i in google if i.get("summary") != BUSY_TITLE)
+    found += [f"Google has {n} live “{t}”" for t, n in titles.items() if n > 1]
+    copies = Counter(portal_id_of(i) for i in google if portal_id_of(i) is not None)
+    return found + [
+        f"Google has {n} live copies of portal #{p}" for p, n in copies.items() if n > 1
+    ]
 
 
-def _expectations(item: Tracked, portal: dict, google: dict, links: dict) -> list[str]:
-    by_google = {g: p for p, g in links.items()}
-    portal_id = item.portal_id or by_google.get(item.google_id)
-    google_id = item.google_id or links.get(item.portal_id)
-    live_here, live_there = portal_id in portal, google_id in google
+def _pulled_back(sides: Sides, portal_texts: dict[str, set[str]] | None) -> list[Problem]:
+    """Texts of the portal's own events that Google never got must still be the portal's."""
+    if portal_texts is None:
+        return []
+    kept_back = [name for name in TEXT_FIELDS if name not in LEVEL_TEXT[sides.level]]
+    found = []
+    for event in sides.portal_rows:
+        if event.origin != "portal":
+            continue
+        for name in kept_back:
+            value = getattr(event, name) or ""
+            if value not in portal_texts[name] | {""}:
+                text = (
+                    f"#{event.id} {name} {value!r} came from Google, which never had it "
+                    f"(privacy level {sides.level})"
+                )
+                found.append(Problem(text, {event.id}))
+    return found
+
+
+def _expectations(item: Tracked, sides: Sides) -> list[Problem]:
+    portal_id = item.portal_id or sides.by_google.get(item.google_id)
+    google_id = item.google_id or sides.links.get(item.portal_id)
+    here = sides.portal_series if item.series else sides.portal
+    there = sides.google_series if item.series else sides.google
+    live_here, live_there = portal_id in here, google_id in there
+    about = {portal_id}
     if item.deleted_on:
         if live_here or live_there:
-            return [f"{item.key} was deleted in {item.deleted_on} but is live again (resurrected)"]
+            text = f"{item.key} was deleted in {item.deleted_on} but is live again (resurrected)"
+            return [Problem(text, about)]
         return []
     if not (live_here and live_there):
         side = "the portal" if not live_here else "Google"
-        return [f"{item.key} was never deleted but is missing from {side} (lost)"]
-    final = portal_value(portal[portal_id])
-    if final not in item.written():
-        written = " / ".join(str(v) for v in item.written())
-        return [f"{item.key} ended as {final}, which neither side wrote (last writes: {written})"]
+        return [Problem(f"{item.key} was never deleted but is missing from {side} (lost)", about)]
+    event = here[portal_id]
+    text = sides.text(event.origin)
+    final = only(portal_value(event), text)
+    written = {only(value, text) for value in item.written()}
+    if final not in written:
+        wrote = " / ".join(str(v) for v in written)
+        text = f"{item.key} ended as {final}, which neither side wrote (last writes: {wrote})"
+        return [Problem(text, about)]
     return []
 
 
+def _cancellation(cancelled: Cancelled, sides: Sides) -> list[Problem]:
+    """An occurrence cancelled on one side is shown on neither (unless its series is gone)."""
+    item = cancelled.series
+    portal_id = item.portal_id or sides.by_google.get(item.google_id)
+    google_id = item.google_id or sides.links.get(item.portal_id)
+    found = []
+    for side, shown in (
+        ("the portal", sides.shown_here.get(portal_id, [])),
+        ("Google", sides.shown_there.get(google_id, [])),
+    ):
+        if any(s.original == cancelled.original for s in shown):
+            text = (
+                f"{item.key} occurrence {cancelled.original} was cancelled in {cancelled.side} "
+                f"but {side} shows it again"
+            )
+            about = {portal_id, *sides.exception_ids(portal_id, cancelled.original)}
+            found.append(Problem(text, about))
+    return found
+
+
 def failed_job_summaries() -> list[str]:
-    """Jobs that ended in RQ's failed registry, with the last line of their error."""
-    summaries = []
+    """Jobs that ended in RQ's failed registry: the last line of each error, with its count."""
+    errors: Counter = Counter()
     for job in failed_jobs():
         result = job.latest_result() if job else None
         error = (result.exc_string or "") if result else ""
         last = error.strip().splitlines()[-1:] or ["(no error recorded)"]
-        summaries.append(f"{job.func_name if job else '?'}: {last[0]}")
-    return summaries
+        errors[f"{job.func_name if job else '?'}: {last[0]}"] += 1
+    return [f"{text} (×{count})" for text, count in errors.items()]
+
+
+def account_states(world: World) -> list[str]:
+    """Each connection as the portal last committed it, with its latest errors: why a side
+    stopped listening is usually written here."""
+    from portal.models import GoogleConnection, SyncLog
+
+    db.session.rollback()
+    lines = []
+    for account in world.accounts:
+        connection = db.session.get(GoogleConnection, account.connection_id)
+        lines.append(
+            f"[{account.privacy_level}] connection {connection.id}: {connection.state}, "
+            f"sync token {'kept' if connection.sync_token else 'none'}, "
+            f"last sync {connection.last_sync_at}, last error {connection.last_error!r}"
+        )
+        errors = db.session.scalars(
+            select(SyncLog)
+            .where(
+                SyncLog.connection_id == connection.id,
+                or_(SyncLog.kind == "error", SyncLog.outcome.in_(TROUBLE)),
+            )
+            .order_by(SyncLog.id.desc())
+            .limit(3)
+        )
+        lines += [f"    {e.created_at} {e.kind}/{e.outcome}: {e.message}" for e in errors]
+    return lines

@@ -1,8 +1,10 @@
-"""A seeded random driver: creates, edits, moves, all-day changes and deletes on both sides.
+"""A seeded random driver: single events and recurring series, changed on both sides.
 
 Portal writes go through the calendar's operations (commit, then the outbox kick), Google
-writes through the emulator "as the user". The driver remembers, for every event it made,
-the last value it wrote on each side and whether it deleted the event anywhere.
+writes through the emulator "as the user". The driver remembers, for every event and series
+it made, the last value it wrote on each side and whether it deleted it anywhere; which
+occurrences it cancelled; and every text the portal wrote, so the checker can tell a value
+pulled back from Google (at a privacy level that never sent it) from the portal's own.
 """
 
 from __future__ import annotations
@@ -18,64 +20,99 @@ from portal.extensions import db
 from portal.google.mapping import portal_id_of
 from portal.google.outbox import kick
 from portal.models import Event, EventLink, User
-from tests.chaos.values import Value, google_value, portal_value
-from tests.chaos.world import World
+from tests.chaos.series import SeriesOperations, base_of, rfc3339
+from tests.chaos.tracking import Cancelled, Expectations, Tracked
+from tests.chaos.values import TEXT_FIELDS, google_value, portal_value
+from tests.chaos.world import Account, World
 
 ZONES = ("Australia/Sydney", "Australia/Brisbane", "Australia/Perth", "Australia/Adelaide")
-KINDS = ("create", "edit", "move", "all_day", "delete")
-WEIGHTS = (30, 25, 15, 10, 20)
+# Operation kinds and their weights; the series_* ones are in series.py.
+KINDS = {
+    "create": 18,
+    "edit": 18,
+    "move": 10,
+    "all_day": 6,
+    "delete": 12,
+    "series_create": 8,
+    "occurrence_edit": 8,
+    "occurrence_cancel": 6,
+    "series_following": 4,
+    "series_edit": 5,
+    "series_delete": 3,
+}
+SINGLE_TARGETS = ("edit", "move", "all_day", "delete")
+SERIES_TARGETS = (
+    "occurrence_edit",
+    "occurrence_cancel",
+    "series_following",
+    "series_edit",
+    "series_delete",
+)
 
 
 @dataclass
-class Tracked:
-    """One event the driver made, however it is known on each side."""
-
-    key: str
-    portal_id: int | None = None
-    google_id: str | None = None
-    portal_value: Value | None = None
-    google_value: Value | None = None
-    deleted_on: str | None = None
-
-    def written(self) -> set[Value]:
-        """The last values the driver wrote, on either side."""
-        return {v for v in (self.portal_value, self.google_value) if v is not None}
-
-
-@dataclass
-class Driver:
+class Driver(SeriesOperations):
     """Random operations on both sides; `log` says what was done, in order."""
 
     world: World
     rng: random.Random
     tracked: list[Tracked] = field(default_factory=list)
+    cancelled: list[Cancelled] = field(default_factory=list)
+    portal_texts: dict[str, set[str]] = field(
+        default_factory=lambda: {name: set() for name in TEXT_FIELDS}
+    )
     log: list[str] = field(default_factory=list)
     base: datetime = field(
         default_factory=lambda: (
             datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
         )
     )
+    zones: tuple[str, ...] = ZONES
+    account: Account | None = None
+
+    @property
+    def tag(self) -> str:
+        """The current account's level, to tell the accounts apart in the log."""
+        return f"[{self.account.privacy_level}] "
+
+    @property
+    def expectations(self) -> Expectations:
+        """What the checker holds the final state to."""
+        return Expectations(self.tracked, self.cancelled, self.portal_texts)
 
     def step(self, n: int) -> None:
-        """One random operation on a random side."""
+        """One random operation on a random side of a random account."""
+        self.account = self.rng.choice(self.world.accounts)
         side = self.rng.choice(("portal", "google"))
-        kind = self.rng.choices(KINDS, WEIGHTS)[0]
-        target = None if kind == "create" else self._pick(side)
-        if target is None:
-            kind = "create"
+        kind = self.rng.choices(list(KINDS), list(KINDS.values()))[0]
+        target = None
+        if kind in SINGLE_TARGETS:
+            target = self._pick(side)
+            kind = kind if target is not None else "create"
+        elif kind in SERIES_TARGETS:
+            target = self._pick_series(side)
+            kind = kind if target is not None else "series_create"
         getattr(self, f"_{side}_{kind}")(n, *(() if target is None else (target,)))
 
     # -- picking what to change -----------------------------------------------------------
 
     def _pick(self, side: str):
+        """A live single event (not a series, not an occurrence) on that side, or None."""
         if side == "portal":
             db.session.rollback()  # see what the workers committed
             stmt = select(Event).where(
-                Event.owner_id == self.world.user_id, Event.deleted_at.is_(None)
+                Event.owner_id == self.account.user_id,
+                Event.deleted_at.is_(None),
+                Event.recurrence.is_(None),
+                Event.series_id.is_(None),
             )
             live = list(db.session.scalars(stmt.order_by(Event.id)))
         else:
-            live = self.world.google.list_events(self.world.calendar_id)
+            live = [
+                item
+                for item in self.world.google.list_events(self.account.calendar_id)
+                if not item.get("recurrence") and not item.get("recurringEventId")
+            ]
         return self.rng.choice(live) if live else None
 
     def _track_portal(self, event: Event) -> Tracked:
@@ -86,7 +123,7 @@ class Driver:
             select(EventLink.google_event_id).where(EventLink.event_id == event.id)
         )
         found = self._by_google_id(google_id) if google_id else None
-        found = found or self._new(f"unknown-portal-{event.id}")
+        found = found or self._new(f"unknown-portal-{event.id}", event.is_series)
         found.portal_id = event.id
         return found
 
@@ -95,15 +132,15 @@ class Driver:
         if found is None:
             portal_id = portal_id_of(item)
             found = next((t for t in self.tracked if t.portal_id == portal_id), None)
-            found = found or self._new(f"unknown-google-{item['id']}")
+            found = found or self._new(f"unknown-google-{item['id']}", bool(item.get("recurrence")))
             found.google_id = item["id"]
         return found
 
     def _by_google_id(self, google_id: str) -> Tracked | None:
         return next((t for t in self.tracked if t.google_id == google_id), None)
 
-    def _new(self, key: str) -> Tracked:
-        item = Tracked(key)
+    def _new(self, key: str, series: bool = False) -> Tracked:
+        item = Tracked(key, series=series, account=self.account)
         self.tracked.append(item)
         return item
 
@@ -118,31 +155,55 @@ class Driver:
         first = self.base.date() + timedelta(days=self.rng.randrange(30))
         return first, first + timedelta(days=self.rng.choice((1, 1, 2, 3)))
 
+    def _text_change(self, n: int, title: str) -> tuple[str, str]:
+        """Which text field to change, and to what (unique to this step)."""
+        name = self.rng.choices(TEXT_FIELDS, (6, 2, 2))[0]
+        value = {
+            "title": f"{title.split()[0]} e{n}",
+            "location": f"Room {n}",
+            "notes": f"Notes of step {n}",
+        }[name]
+        return name, value
+
+    def _wrote(self, data: EventData) -> None:
+        """Remember the texts the portal sent (or kept back, at its privacy level)."""
+        self.portal_texts["title"].add(data.title.strip())
+        self.portal_texts["location"].add(data.location)
+        self.portal_texts["notes"].add(data.notes)
+
+    def _commit(self) -> None:
+        """Commit the portal's change, then kick the push (a failed kick waits for the sweep)."""
+        db.session.commit()
+        kick(self.account.user_id)
+
     # -- the portal side ------------------------------------------------------------------
 
     def _save(self, event: Event, data: EventData, what: str) -> None:
         tracked = self._track_portal(event)
         update_event(event, data)
-        db.session.commit()
-        kick(self.world.user_id)
+        self._wrote(data)
+        self._commit()
         tracked.portal_value = portal_value(event)
-        self.log.append(f"portal {what} {tracked.key}: {tracked.portal_value}")
+        self.log.append(f"{self.tag}portal {what} {tracked.key}: {tracked.portal_value}")
 
     def _portal_create(self, n: int) -> None:
-        owner = db.session.get(User, self.world.user_id)
+        owner = db.session.get(User, self.account.user_id)
         start, end = self._when()
         zone = self.rng.choice(ZONES)
-        event = create_event(owner, EventData(f"P{n}", zone, start_at=start, end_at=end))
-        db.session.commit()
-        kick(self.world.user_id)
+        data = EventData(f"P{n}", zone, start_at=start, end_at=end)
+        event = create_event(owner, data)
+        self._wrote(data)
+        self._commit()
         tracked = self._new(f"p{n}")
         tracked.portal_id, tracked.portal_value = event.id, portal_value(event)
-        self.log.append(f"portal create {tracked.key} (#{event.id}): {tracked.portal_value}")
+        self.log.append(
+            f"{self.tag}portal create {tracked.key} (#{event.id}): {tracked.portal_value}"
+        )
 
     def _portal_edit(self, n: int, event: Event) -> None:
-        self._save(
-            event, replace(EventData.of(event), title=f"{event.title.split()[0]} e{n}"), "edit"
-        )
+        name, value = self._text_change(n, event.title)
+        data = replace(EventData.of(event), **{name: value})
+        self._save(event, data, f"edit {name} of")
 
     def _portal_move(self, n: int, event: Event) -> None:
         data = EventData.of(event)
@@ -180,10 +241,9 @@ class Driver:
     def _portal_delete(self, n: int, event: Event) -> None:
         tracked = self._track_portal(event)
         delete_event(event)
-        db.session.commit()
-        kick(self.world.user_id)
+        self._commit()
         tracked.deleted_on = tracked.deleted_on or "portal"
-        self.log.append(f"portal delete {tracked.key}")
+        self.log.append(f"{self.tag}portal delete {tracked.key}")
 
     # -- the Google side ------------------------------------------------------------------
 
@@ -194,30 +254,33 @@ class Driver:
             return {"start": {"date": first.isoformat()}, "end": {"date": last.isoformat()}}
         start, end = self._when()
         return {
-            "start": {"dateTime": _rfc3339(start), "timeZone": zone},
-            "end": {"dateTime": _rfc3339(end), "timeZone": zone},
+            "start": {"dateTime": rfc3339(start), "timeZone": zone},
+            "end": {"dateTime": rfc3339(end), "timeZone": zone},
         }
 
     def _google_create(self, n: int) -> None:
         body = {"summary": f"G{n}", **self._google_times(all_day=self.rng.random() < 0.2)}
-        item = self.world.google.user_insert_event(self.world.calendar_id, body)
+        item = self.world.google.user_insert_event(self.account.calendar_id, body)
         tracked = self._new(f"g{n}")
         tracked.google_id, tracked.google_value = item["id"], google_value(item)
-        self.log.append(f"google create {tracked.key} ({item['id']}): {tracked.google_value}")
+        self.log.append(
+            f"{self.tag}google create {tracked.key} ({item['id']}): {tracked.google_value}"
+        )
 
     def _google_write(self, item: dict, body: dict, what: str, whole: bool = False) -> None:
         tracked = self._track_google(item)
         google = self.world.google
         if whole:
-            written = google.user_update_event(self.world.calendar_id, item["id"], body)
+            written = google.user_update_event(self.account.calendar_id, item["id"], body)
         else:
-            written = google.user_patch_event(self.world.calendar_id, item["id"], body)
+            written = google.user_patch_event(self.account.calendar_id, item["id"], body)
         tracked.google_value = google_value(written)
-        self.log.append(f"google {what} {tracked.key}: {tracked.google_value}")
+        self.log.append(f"{self.tag}google {what} {tracked.key}: {tracked.google_value}")
 
     def _google_edit(self, n: int, item: dict) -> None:
-        title = f"{item.get('summary', 'G').split()[0]} e{n}"
-        self._google_write(item, {"summary": title}, "edit")
+        name, value = self._text_change(n, base_of(item.get("summary")))
+        google_name = {"title": "summary", "location": "location", "notes": "description"}[name]
+        self._google_write(item, {google_name: value}, f"edit {name} of")
 
     def _google_move(self, n: int, item: dict) -> None:
         self._google_write(item, self._google_times("date" in item["start"]), "move")
@@ -231,10 +294,6 @@ class Driver:
 
     def _google_delete(self, n: int, item: dict) -> None:
         tracked = self._track_google(item)
-        self.world.google.user_delete_event(self.world.calendar_id, item["id"])
+        self.world.google.user_delete_event(self.account.calendar_id, item["id"])
         tracked.deleted_on = tracked.deleted_on or "google"
-        self.log.append(f"google delete {tracked.key}")
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+        self.log.append(f"{self.tag}google delete {tracked.key}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import signal
 from dataclasses import dataclass, field
 
 from tests.chaos.world import World
@@ -19,6 +20,9 @@ ERROR_RATE = 0.2
 ERROR_CALLS = 3000
 REDIS_OUTAGE_STEPS = 3
 WORKER_DOWN_STEPS = 2
+# Faults that take workers away land in the first two thirds of the run (not the very first
+# steps): a worker needs a second or two to come back, and the storm must go on around it.
+WORKER_FAULTS = ("kill_worker", "redis_outage")
 
 
 @dataclass
@@ -36,7 +40,11 @@ class Chaos:
         """Each kind of fault `rounds` times, at random steps."""
         for _ in range(rounds):
             for kind in KINDS:
-                self.plan.setdefault(self.rng.randrange(steps), []).append(kind)
+                if kind in WORKER_FAULTS:
+                    step = self.rng.randrange(steps // 5, max(steps // 5 + 1, steps * 2 // 3))
+                else:
+                    step = self.rng.randrange(steps)
+                self.plan.setdefault(step, []).append(kind)
 
     def arm_google_errors(self) -> None:
         """From now on ERROR_RATE of Google's answers (any method) are 429 or 500."""
@@ -56,6 +64,8 @@ class Chaos:
 
     def before_step(self, step: int) -> None:
         """Undo what is due, then apply the faults planned for this step."""
+        if not self.world.redis_down:
+            self._supervise()
         for kind in self._undo.pop(step, []):
             getattr(self, f"_end_{kind}")()
         for kind in self.plan.get(step, []):
@@ -67,8 +77,13 @@ class Chaos:
         google.clear_faults()
         google.set_notification_faults()
         self.world.bring_redis_back()
+        self._supervise()
         self.world.start_workers(self.workers)
         self.log.append("chaos: calm")
+
+    def _supervise(self) -> None:
+        if crashed := self.world.supervise():
+            self.log.append(f"chaos: {crashed} crashed worker(s) restarted")
 
     # -- each fault -----------------------------------------------------------------------
 
@@ -82,13 +97,18 @@ class Chaos:
         self.log.append("chaos: worker restarted")
 
     def _redis_outage(self, step: int) -> None:
-        self.world.take_redis_down()
-        self.log.append("chaos: Redis unreachable")
+        # SIGTERM: Redis shuts down cleanly; SIGKILL: it just dies. Either way it comes back
+        # empty (no RDB, no AOF): queued jobs, pending markers and delayed jobs are lost.
+        sig = self.rng.choice((signal.SIGTERM, signal.SIGKILL))
+        self.world.take_redis_down(sig)
+        self.log.append(f"chaos: Redis server stopped ({sig.name})")
         self._undo.setdefault(step + REDIS_OUTAGE_STEPS, []).append("redis_outage")
 
     def _end_redis_outage(self) -> None:
         self.world.bring_redis_back()
-        self.log.append("chaos: Redis back")
+        self.log.append("chaos: Redis server started again, empty")
+        # A worker whose job failed under it has quit: restarted, as a crashed dyno would be.
+        self._supervise()
 
     def _notification_faults(self, step: int) -> None:
         faults = {
@@ -101,9 +121,11 @@ class Chaos:
         self.log.append(f"chaos: notifications {faults}")
 
     def _invalidate_sync_token(self, step: int) -> None:
-        self.world.google.invalidate_sync_tokens(self.world.calendar_id)
-        self.log.append("chaos: sync token invalidated")
+        for account in self.world.accounts:
+            self.world.google.invalidate_sync_tokens(account.calendar_id)
+        self.log.append("chaos: sync tokens invalidated")
 
     def _expire_access_token(self, step: int) -> None:
-        self.world.google.expire_access_tokens(self.world.calendar_id)
-        self.log.append("chaos: access token expired")
+        for account in self.world.accounts:
+            self.world.google.expire_access_tokens(account.calendar_id)
+        self.log.append("chaos: access tokens expired")

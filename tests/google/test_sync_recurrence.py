@@ -12,6 +12,7 @@ from portal.google.outbox import kick, record_change
 from portal.models import Event
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import google_events, link_of, live_events
+from tests.support.occurrences import google_shown, portal_shown
 from tests.support.worker import run_jobs
 
 # A Monday at 9:00 in Sydney, before daylight saving starts on 4 October 2026.
@@ -197,38 +198,13 @@ YEAR_END = datetime(2027, 9, 1, tzinfo=UTC)
 
 def portal_occurrences(user_id: int) -> list[tuple[str, str]]:
     """Every occurrence the portal shows in the year, as (UTC start or date, title)."""
-    from portal.calendar.recurrence import Window, expand
-
-    db.session.expire_all()
-    window = Window(YEAR_START, YEAR_END, YEAR_START.date(), YEAR_END.date())
-    events = db.session.scalars(select(Event).where(Event.owner_id == user_id)).all()
-    shown = []
-    for event in events:
-        if event.is_series and not event.is_deleted:
-            exceptions = [e for e in events if e.series_id == event.id]
-            shown += [(_start(o), o.title) for o in expand(event, exceptions, window)]
-        elif not event.is_series and not event.is_exception and not event.is_deleted:
-            shown.append((_start(event), event.title))
-    return sorted(shown)
+    return sorted((s.start, s.title) for s in portal_shown(user_id, YEAR_START, YEAR_END))
 
 
 def google_occurrences(google) -> list[tuple[str, str]]:
     """Every instance Google shows in the year (its own expansion, like singleEvents=true)."""
-    instances = google.state.expand(GOOGLE_USER, YEAR_START, YEAR_END)
-    return sorted((_google_start(i["start"]), i.get("summary", "")) for i in instances)
-
-
-def _start(item) -> str:
-    if item.all_day:
-        return item.start_date.isoformat()
-    return item.start_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _google_start(start: dict) -> str:
-    if "date" in start:
-        return start["date"]
-    moment = datetime.fromisoformat(start["dateTime"].replace("Z", "+00:00"))
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    shown = google_shown(google.state, GOOGLE_USER, YEAR_START, YEAR_END)
+    return sorted((s.start, s.title) for s in shown)
 
 
 def sydney_nine(day: date) -> datetime:

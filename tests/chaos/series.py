@@ -1,0 +1,459 @@
+"""Recurring series on both sides: create one, then "this event" (edit or cancel one
+occurrence), "this and following", "all events", and deleting the whole series.
+
+Portal: portal/calendar/recurrence_ops.py, as the calendar's form calls it. Google: what a
+person does in Google Calendar, through the emulator's user API: a series carries an RRULE;
+"this event" writes or deletes the instance; "this and following" ends the series with an
+UNTIL just before the occurrence, deletes its exceptions from there on and starts a new series
+there (with what is left of a COUNT); "all events" patches the series itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import takewhile
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+from sqlalchemy import select
+
+from portal.calendar.operations import EventData
+from portal.calendar.recurrence import (
+    WEEKDAYS,
+    RecurrenceError,
+    Repeat,
+    build_rule,
+    expand,
+    occurrence_at,
+    occurrence_key,
+    original_start,
+)
+from portal.calendar.recurrence_ops import (
+    create_series,
+    delete_occurrence,
+    delete_series,
+    edit_occurrence,
+    edit_series,
+    split_series,
+)
+from portal.extensions import db
+from portal.models import Event, User
+from tests.chaos.tracking import Cancelled
+from tests.chaos.values import BUSY_TITLE, google_value, portal_value
+from tests.support.occurrences import window
+
+# The window every series lives in: the driver's events start within 30 days of its base,
+# and no series it makes runs longer than about 60 days.
+WINDOW_BEFORE = timedelta(days=2)
+WINDOW_AFTER = timedelta(days=200)
+UTC_BASIC = "%Y%m%dT%H%M%SZ"
+
+
+class SeriesOperations:
+    """The series half of the Driver (mixed in: it uses the driver's world, rng and tracking)."""
+
+    def window(self) -> tuple[datetime, datetime]:
+        """The stretch of time the series are compared over."""
+        return self.base - WINDOW_BEFORE, self.base + WINDOW_AFTER
+
+    def _pick_series(self, side: str):
+        """A live series (its master) on that side, or None."""
+        if side == "portal":
+            db.session.rollback()  # see what the workers committed
+            stmt = select(Event).where(
+                Event.owner_id == self.account.user_id,
+                Event.deleted_at.is_(None),
+                Event.recurrence.is_not(None),
+                Event.series_id.is_(None),
+            )
+            live = list(db.session.scalars(stmt.order_by(Event.id)))
+        else:
+            items = self.world.google.list_events(self.account.calendar_id)
+            live = [item for item in items if item.get("recurrence")]
+        return self.rng.choice(live) if live else None
+
+    def _repeat_choice(self) -> tuple[str, int | None, int]:
+        """Daily or weekly; a COUNT, or an UNTIL that many days after the first day."""
+        frequency = self.rng.choice(("daily", "weekly", "weekly"))
+        longest = 8 if frequency == "daily" else 45
+        if self.rng.random() < 0.5:
+            return frequency, self.rng.randint(2, 8), 0
+        return frequency, None, self.rng.randint(2, longest)
+
+    # -- the portal side ------------------------------------------------------------------
+
+    def _portal_occurrences(self, master: Event) -> list:
+        exceptions = db.session.scalars(select(Event).where(Event.series_id == master.id)).all()
+        shown = expand(master, exceptions, window(*self.window()))
+        return sorted(shown, key=lambda o: occurrence_key(o.original))
+
+    def _portal_op(self, what: str, operation: Callable[[], Event], data: EventData | None):
+        """Run a recurrence operation and commit it; a refusal (as the form shows) rolls back."""
+        try:
+            result = operation()
+        except (RecurrenceError, ValueError) as refused:
+            db.session.rollback()
+            self.log.append(f"{self.tag}portal {what}: refused ({refused})")
+            return None
+        if data is not None:
+            self._wrote(data)
+        self._commit()
+        return result
+
+    def _portal_series_create(self, n: int) -> None:
+        owner = db.session.get(User, self.account.user_id)
+        zone = self.rng.choice(self.zones)
+        if self.rng.random() < 0.2:
+            first, _ = self._days()
+            data = EventData(
+                f"PS{n}", zone, all_day=True, start_date=first, end_date=first + timedelta(days=1)
+            )
+        else:
+            start, end = self._when()
+            data = EventData(f"PS{n}", zone, start_at=start, end_at=end)
+            first = start.astimezone(ZoneInfo(zone)).date()
+        frequency, count, days = self._repeat_choice()
+        if count:
+            repeat = Repeat(frequency, ends="count", count=count)
+        else:
+            repeat = Repeat(frequency, ends="until", until=first + timedelta(days=days))
+        rule = build_rule(repeat, first, data.all_day, zone)
+        master = self._portal_op("series create", lambda: create_series(owner, data, rule), data)
+        if master is not None:
+            tracked = self._new(f"ps{n}", series=True)
+            tracked.portal_id, tracked.portal_value = master.id, portal_value(master)
+            self.log.append(
+                f"{self.tag}portal series create {tracked.key} (#{master.id}): "
+                f"{tracked.portal_value} {rule}"
+            )
+
+    def _portal_occurrence_edit(self, n: int, master: Event) -> None:
+        occurrences = self._portal_occurrences(master)
+        if not occurrences:
+            return self._portal_series_edit(n, master)
+        tracked = self._track_portal(master)
+        chosen = self.rng.choice(occurrences)
+        data = replace(
+            EventData.of(chosen.event),
+            start_at=chosen.start_at,
+            end_at=chosen.end_at,
+            start_date=chosen.start_date,
+            end_date=chosen.end_date,
+        )
+        data, what = self._changed_occurrence(n, data, master.title)
+        key = occurrence_key(chosen.original)
+        if self._portal_op(
+            "occurrence edit", lambda: edit_occurrence(master, chosen.original, data), data
+        ):
+            self.log.append(
+                f"{self.tag}portal occurrence {what} {tracked.key} @{key}: {data.title}"
+            )
+        return None
+
+    def _changed_occurrence(self, n: int, data: EventData, title: str) -> tuple[EventData, str]:
+        """One occurrence renamed, or moved by hours (a day or two if all-day)."""
+        if self.rng.random() < 0.5:
+            return replace(data, title=f"{base_of(title)} o{n}"), "retitle"
+        if data.all_day:
+            shift = timedelta(days=self.rng.choice((1, 2)))
+            return replace(
+                data, start_date=data.start_date + shift, end_date=data.end_date + shift
+            ), "move"
+        shift = timedelta(hours=self.rng.choice((-2, -1, 1, 2, 3)))
+        return replace(data, start_at=data.start_at + shift, end_at=data.end_at + shift), "move"
+
+    def _portal_occurrence_cancel(self, n: int, master: Event) -> None:
+        occurrences = self._portal_occurrences(master)
+        if not occurrences:
+            return self._portal_series_edit(n, master)
+        tracked = self._track_portal(master)
+        chosen = self.rng.choice(occurrences)
+        key = occurrence_key(chosen.original)
+        if self._portal_op(
+            "occurrence cancel", lambda: delete_occurrence(master, chosen.original), None
+        ):
+            self.cancelled.append(Cancelled(tracked, key, "portal"))
+            self.log.append(f"{self.tag}portal occurrence cancel {tracked.key} @{key}")
+        return None
+
+    def _portal_series_following(self, n: int, master: Event) -> None:
+        first = original_start(master)
+        later = [o for o in self._portal_occurrences(master) if o.original != first]
+        if not later:
+            return self._portal_series_edit(n, master)
+        tracked = self._track_portal(master)
+        chosen = self.rng.choice(later)
+        # The new series starts where the rule had that occurrence (not where it was moved).
+        at = occurrence_at(master, chosen.original)
+        data = replace(
+            EventData.of(master),
+            title=f"{base_of(master.title)} s{n}",
+            start_at=at.start_at,
+            end_at=at.end_at,
+            start_date=at.start_date,
+            end_date=at.end_date,
+        )
+        key = occurrence_key(chosen.original)
+        new = self._portal_op(
+            "this and following", lambda: split_series(master, chosen.original, data), data
+        )
+        if new is not None:
+            tracked.portal_value = portal_value(master)
+            split = self._new(f"ps{n}", series=True)
+            split.portal_id, split.portal_value = new.id, portal_value(new)
+            self.log.append(
+                f"{self.tag}portal this-and-following {tracked.key} @{key} → {split.key} "
+                f"(#{new.id}): {split.portal_value} {new.recurrence}"
+            )
+        return None
+
+    def _portal_series_edit(self, n: int, master: Event) -> None:
+        tracked = self._track_portal(master)
+        name, value = self._text_change(n, master.title)
+        data = replace(EventData.of(master), **{name: value})
+        if self._portal_op("all events edit", lambda: edit_series(master, data), data):
+            tracked.portal_value = portal_value(master)
+            self.log.append(f"{self.tag}portal all-events edit {name} of {tracked.key}: {value!r}")
+
+    def _portal_series_delete(self, n: int, master: Event) -> None:
+        tracked = self._track_portal(master)
+        self._portal_op("series delete", lambda: delete_series(master), None)
+        tracked.deleted_on = tracked.deleted_on or "portal"
+        self.log.append(f"{self.tag}portal series delete {tracked.key}")
+
+    # -- the Google side ------------------------------------------------------------------
+
+    def _google_instances(self, master: dict) -> list[dict]:
+        instances = self.world.google.expand(self.account.calendar_id, *self.window())
+        mine = [i for i in instances if i.get("recurringEventId") == master["id"]]
+        return sorted(mine, key=lambda i: occurrence_key(google_original(i)))
+
+    def _google_series_create(self, n: int) -> None:
+        zone = self.rng.choice(self.zones)
+        if self.rng.random() < 0.2:
+            first, _ = self._days()
+            body = {
+                "start": {"date": first.isoformat()},
+                "end": {"date": (first + timedelta(days=1)).isoformat()},
+            }
+            all_day = True
+        else:
+            start, end = self._when()
+            body = {
+                "start": {"dateTime": rfc3339(start), "timeZone": zone},
+                "end": {"dateTime": rfc3339(end), "timeZone": zone},
+            }
+            first, all_day = start.astimezone(ZoneInfo(zone)).date(), False
+        frequency, count, days = self._repeat_choice()
+        parts = ["FREQ=DAILY"] if frequency == "daily" else ["FREQ=WEEKLY"]
+        if frequency == "weekly":
+            parts.append(f"BYDAY={WEEKDAYS[first.weekday()]}")
+        if count:
+            parts.append(f"COUNT={count}")
+        elif all_day:
+            parts.append(f"UNTIL={first + timedelta(days=days):%Y%m%d}")
+        else:
+            # As Google writes it for "ends on <day>": that day's end, in UTC.
+            until = datetime.combine(first + timedelta(days=days), time(23, 59, 59))
+            parts.append(
+                f"UNTIL={until.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC):{UTC_BASIC}}"
+            )
+        body.update(summary=f"GS{n}", recurrence=["RRULE:" + ";".join(parts)])
+        item = self.world.google.user_insert_event(self.account.calendar_id, body)
+        tracked = self._new(f"gs{n}", series=True)
+        tracked.google_id, tracked.google_value = item["id"], google_value(item)
+        self.log.append(
+            f"{self.tag}google series create {tracked.key} ({item['id']}): {tracked.google_value} "
+            f"{body['recurrence'][0]}"
+        )
+
+    def _google_occurrence_edit(self, n: int, master: dict) -> None:
+        instances = self._google_instances(master)
+        if not instances:
+            return self._google_series_edit(n, master)
+        tracked = self._track_google(master)
+        chosen = self.rng.choice(instances)
+        if self.rng.random() < 0.5:
+            body, what = {"summary": f"{base_of(chosen.get('summary'))} o{n}"}, "retitle"
+        else:
+            body, what = self._moved_instance(chosen), "move"
+        written = self.world.google.user_patch_event(self.account.calendar_id, chosen["id"], body)
+        key = occurrence_key(google_original(chosen))
+        self.log.append(
+            f"{self.tag}google occurrence {what} {tracked.key} @{key}: {google_value(written)}"
+        )
+        return None
+
+    def _moved_instance(self, instance: dict) -> dict:
+        start, end = instance["start"], instance["end"]
+        if "date" in start:
+            shift = timedelta(days=self.rng.choice((1, 2)))
+            return {
+                "start": {"date": (date.fromisoformat(start["date"]) + shift).isoformat()},
+                "end": {"date": (date.fromisoformat(end["date"]) + shift).isoformat()},
+            }
+        shift = timedelta(hours=self.rng.choice((-2, -1, 1, 2, 3)))
+        return {
+            name: {
+                "dateTime": rfc3339(parse_instant(value["dateTime"]) + shift),
+                "timeZone": value.get("timeZone") or self.zones[0],
+            }
+            for name, value in (("start", start), ("end", end))
+        }
+
+    def _google_occurrence_cancel(self, n: int, master: dict) -> None:
+        instances = self._google_instances(master)
+        if not instances:
+            return self._google_series_edit(n, master)
+        tracked = self._track_google(master)
+        chosen = self.rng.choice(instances)
+        self.world.google.user_delete_event(self.account.calendar_id, chosen["id"])
+        key = occurrence_key(google_original(chosen))
+        self.cancelled.append(Cancelled(tracked, key, "google"))
+        self.log.append(f"{self.tag}google occurrence cancel {tracked.key} @{key}")
+        return None
+
+    def _google_series_following(self, n: int, master: dict) -> None:
+        first = occurrence_key(google_start(master))
+        later = [
+            i for i in self._google_instances(master) if occurrence_key(google_original(i)) > first
+        ]
+        lines = master["recurrence"]
+        rules = [line for line in lines if line.upper().startswith("RRULE:")]
+        if not later or len(rules) != 1:
+            return self._google_series_edit(n, master)
+        tracked = self._track_google(master)
+        chosen = self.rng.choice(later)
+        split_at = google_original(chosen)
+        parts = rule_parts(rules[0])
+        kept = [(k, v) for k, v in parts if k not in ("COUNT", "UNTIL")]
+        if isinstance(split_at, datetime):
+            until = (split_at - timedelta(seconds=1)).strftime(UTC_BASIC)
+        else:
+            until = f"{split_at - timedelta(days=1):%Y%m%d}"
+        ending = [(k, v) for k, v in parts if k == "UNTIL"]
+        if any(k == "COUNT" for k, _ in parts):
+            remaining = int(dict(parts)["COUNT"]) - count_before(master, rules[0], split_at)
+            if remaining < 1:
+                return self._google_series_edit(n, master)
+            ending = [("COUNT", str(remaining))]
+        google, calendar = self.world.google, self.account.calendar_id
+        ended = [line for line in lines if line is not rules[0]]
+        ended.insert(0, "RRULE:" + join_parts([*kept, ("UNTIL", until)]))
+        tracked.google_value = google_value(
+            google.user_patch_event(calendar, master["id"], {"recurrence": ended})
+        )
+        key = occurrence_key(split_at)
+        for item in google.list_events(calendar):
+            original = item.get("originalStartTime")
+            if (
+                item.get("recurringEventId") == master["id"]
+                and original
+                and occurrence_key(google_original(item)) >= key
+            ):
+                google.user_delete_event(calendar, item["id"])
+        body = {
+            "summary": f"{base_of(master.get('summary'))} s{n}",
+            **{k: master[k] for k in ("location", "description") if k in master},
+            **self._series_times_at(master, split_at),
+            "recurrence": ["RRULE:" + join_parts([*kept, *ending])],
+        }
+        item = google.user_insert_event(calendar, body)
+        split = self._new(f"gs{n}", series=True)
+        split.google_id, split.google_value = item["id"], google_value(item)
+        self.log.append(
+            f"{self.tag}google this-and-following {tracked.key} @{key} → {split.key} "
+            f"({item['id']}): {split.google_value} {body['recurrence'][0]}"
+        )
+        return None
+
+    @staticmethod
+    def _series_times_at(master: dict, split_at: datetime | date) -> dict:
+        """The master's start and end moved to split_at (same duration, same zone)."""
+        start, end = master["start"], master["end"]
+        if isinstance(split_at, date) and not isinstance(split_at, datetime):
+            days = date.fromisoformat(end["date"]) - date.fromisoformat(start["date"])
+            return {
+                "start": {"date": split_at.isoformat()},
+                "end": {"date": (split_at + days).isoformat()},
+            }
+        length = parse_instant(end["dateTime"]) - parse_instant(start["dateTime"])
+        zone = start.get("timeZone")
+        return {
+            "start": {"dateTime": rfc3339(split_at), "timeZone": zone},
+            "end": {"dateTime": rfc3339(split_at + length), "timeZone": end.get("timeZone", zone)},
+        }
+
+    def _google_series_edit(self, n: int, master: dict) -> None:
+        tracked = self._track_google(master)
+        name, value = self._text_change(n, base_of(master.get("summary")))
+        google_name = {"title": "summary", "location": "location", "notes": "description"}[name]
+        written = self.world.google.user_patch_event(
+            self.account.calendar_id, master["id"], {google_name: value}
+        )
+        tracked.google_value = google_value(written)
+        self.log.append(f"{self.tag}google all-events edit {name} of {tracked.key}: {value!r}")
+
+    def _google_series_delete(self, n: int, master: dict) -> None:
+        tracked = self._track_google(master)
+        self.world.google.user_delete_event(self.account.calendar_id, master["id"])
+        tracked.deleted_on = tracked.deleted_on or "google"
+        self.log.append(f"{self.tag}google series delete {tracked.key}")
+
+
+def base_of(title: str | None) -> str:
+    """The first word of a title, to build a new unique one from ("Busy" for the busy title)."""
+    if not title or title.startswith(BUSY_TITLE):
+        return "Busy"
+    return title.split()[0]
+
+
+def rfc3339(moment: datetime) -> str:
+    """A UTC instant as Google accepts it (Z suffix)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_instant(value: str) -> datetime:
+    """Google's dateTime text as a UTC instant."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def google_start(item: dict) -> datetime | date:
+    """An item's own start: a UTC instant, or a date if all-day."""
+    start = item["start"]
+    return (
+        date.fromisoformat(start["date"]) if "date" in start else parse_instant(start["dateTime"])
+    )
+
+
+def google_original(item: dict) -> datetime | date:
+    """An instance's original start (where the rule put it), as its own start is for a master."""
+    original = item["originalStartTime"]
+    if "date" in original:
+        return date.fromisoformat(original["date"])
+    return parse_instant(original["dateTime"])
+
+
+def rule_parts(line: str) -> list[tuple[str, str]]:
+    """The KEY=value parts of an RRULE line."""
+    value = line.split(":", 1)[1]
+    return [(k.upper(), v) for k, _sep, v in (p.partition("=") for p in value.split(";") if p)]
+
+
+def join_parts(parts: list[tuple[str, str]]) -> str:
+    """KEY=value parts back into the text after "RRULE:"."""
+    return ";".join(f"{k}={v}" for k, v in parts)
+
+
+def count_before(master: dict, rule: str, split_at: datetime | date) -> int:
+    """How many of the rule's occurrences (cancelled ones too) start before split_at."""
+    start = master["start"]
+    if "date" in start:
+        dtstart = datetime.combine(date.fromisoformat(start["date"]), time())
+        starts = rrulestr(rule, dtstart=dtstart)
+        return sum(1 for _ in takewhile(lambda s: s.date() < split_at, starts))
+    zone = ZoneInfo(start.get("timeZone") or "UTC")
+    starts = rrulestr(rule, dtstart=parse_instant(start["dateTime"]).astimezone(zone))
+    return sum(1 for _ in takewhile(lambda s: s.astimezone(UTC) < split_at, starts))
