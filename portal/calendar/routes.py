@@ -18,7 +18,6 @@ from portal.calendar.queries import (
     week_fingerprint,
 )
 from portal.calendar.recurrence import (
-    Occurrence,
     Original,
     RecurrenceError,
     occurrence_at,
@@ -40,6 +39,7 @@ from portal.calendar.recurrence_ops import (
     split_series,
 )
 from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, to_local, today_in
+from portal.calendar.week_links import WeekLinks
 from portal.core.htmx import is_htmx, render
 from portal.core.timezones import AUSTRALIAN_ZONES, DEFAULT_ZONE, is_valid_zone
 from portal.extensions import db
@@ -70,7 +70,7 @@ def week():
         week=build_week(events, monday, zone_name, today),
         event_types=EVENT_TYPES,
         statuses=EVENT_STATUSES,
-        edit_url=_edit_url,
+        links=WeekLinks(),
     )
 
 
@@ -287,13 +287,6 @@ def _attempt(change, form: EventForm, show_form):
     db.session.commit()
     kick(changed.owner_id)
     return _saved(changed)
-
-
-def _edit_url(item: Event | Occurrence) -> str:
-    """Where clicking an item of the week leads: an occurrence's own form, or the event's."""
-    if isinstance(item, Occurrence):
-        return url_for("calendar.occurrence_form", event_id=item.master_id, key=item.key)
-    return url_for("calendar.edit", event_id=item.id)
 
 
 def _form_for(**kwargs) -> EventForm:

@@ -12,9 +12,12 @@ pytestmark = pytest.mark.browser
 
 
 def wait_for(driver, condition, timeout: float = 10):  # noqa: F811
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    # htmx may swap #week between finding it and reading it: look again.
+    stale = (StaleElementReferenceException,)
+    return WebDriverWait(driver, timeout, ignored_exceptions=stale).until(condition)
 
 
 def test_a_weekly_check_in_is_booked_and_one_occurrence_cancelled(driver, live_server):  # noqa: F811
