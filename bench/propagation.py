@@ -27,6 +27,9 @@ from bench.scenario import (
 
 NAME = "propagation"
 POLL = 0.001
+# Each edit is a lone change, as a coordinator makes them: one that followed the previous
+# notification within GOOGLE_BURST_GAP (0.25 s) would be treated as part of a burst.
+PAUSE = 0.3
 
 
 def _until(condition: Callable[[], bool], timeout: float = 30.0) -> float:
@@ -55,6 +58,7 @@ def google_to_portal(stack: Stack, account: str, google_ids: list[str], edits: i
             arrived = _until(lambda i=event_ids[index], t=title: probe.title(i) == t)
             samples.append((arrived - started) * 1000)
             stack.wait_idle()
+            time.sleep(PAUSE)
     finally:
         probe.close()
     return samples
@@ -76,6 +80,7 @@ def portal_to_google(stack: Stack, account: str, event_ids: list[int], edits: in
         samples.append((arrived - started) * 1000)
         # Google's echo notification and pull follow; let them pass before the next edit.
         stack.wait_idle()
+        time.sleep(PAUSE)
     return samples
 
 

@@ -14,7 +14,6 @@ import gc
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event as sa_event
@@ -24,8 +23,6 @@ from bench.harness import Stack
 from bench.portal_user import PortalUser
 
 NAME = "week_view"
-# gunicorn started with a post_worker_init hook that calls gc.freeze() (an experiment).
-FREEZE = ("-c", str(Path(__file__).with_name("gunicorn_gc_freeze.py")))
 ZONE = "Australia/Sydney"
 
 
@@ -127,17 +124,17 @@ def run(events: int = 300, requests: int = 200) -> list[figures.Figure]:
                 # The second round counts: the first also warms caches.
                 queries[label] = counter.count - before
             in_process = time_requests(lambda p: client.get(p).status_code, path, requests)
-            # The same with start-up objects frozen out of the collector (see gunicorn_gc_freeze).
+            # The same with start-up objects frozen out of the collector, as gunicorn.conf.py does.
             gc.freeze()
             frozen = time_requests(lambda p: client.get(p).status_code, path, requests)
             gc.unfreeze()
             size = len(client.get(path).data)
         over_http = {}
-        for label, extra in (("gunicorn", ()), ("gunicorn + gc.freeze()", FREEZE)):
-            stack.start_web(stack.web_workers, stack.web_threads, extra)
-            over_http[label] = time_requests(
-                lambda p: browser.http.get(browser.url(p), timeout=30).status_code, path, requests
-            )
+        # gunicorn reads gunicorn.conf.py from the project root: the production settings.
+        stack.start_web(stack.web_workers, stack.web_threads)
+        over_http["gunicorn (gunicorn.conf.py)"] = time_requests(
+            lambda p: browser.http.get(browser.url(p), timeout=30).status_code, path, requests
+        )
     return _figures(
         events, requests, {"": in_process, " + gc.freeze()": frozen}, over_http, queries, size
     )

@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the portal: configuration, extensions, blueprints, CLI and error pages."""
+    from portal.google.channel_directory import install_session_hooks
+
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -20,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     configure(app, config)
     init_extensions(app)
+    install_session_hooks()
     register_blueprints(app)
     register_cli(app)
     register_error_pages(app)

@@ -34,7 +34,7 @@ def worker(burst: bool, with_scheduler: bool) -> None:
 
 @click.command("clock")
 def clock() -> None:
-    """Run RQ's cron scheduler: channel renewal, the outbox sweep and the safety-net pulls."""
+    """Run RQ's cron scheduler: channels, outbox sweep, safety-net pulls, overdue delayed jobs."""
     from rq.cron import CronScheduler
 
     from portal.core.queue import redis_connection
@@ -46,4 +46,5 @@ def clock() -> None:
     scheduler.register(jobs.sweep_job, queue, interval=60, job_timeout=300)
     scheduler.register(jobs.safety_net_job, queue, interval=60, job_timeout=300)
     scheduler.register(jobs.channels_job, queue, interval=600, job_timeout=600)
+    scheduler.register(jobs.overdue_job, queue, interval=60, job_timeout=60)
     scheduler.start()

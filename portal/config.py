@@ -33,6 +33,11 @@ SYNC_TUNING = {
     "GOOGLE_CHANNEL_TTL": str(7 * 24 * 3600),
     "GOOGLE_USER_QUOTA_PER_MINUTE": "600",
     "GOOGLE_SILENCE_GRACE": "60",
+    # Notifications closer than this (seconds) to the previous one are a burst: the follow-up
+    # pull waits until none came for GOOGLE_BURST_QUIET, or at most GOOGLE_BURST_MAX_WAIT.
+    "GOOGLE_BURST_GAP": "0.25",
+    "GOOGLE_BURST_QUIET": "1",
+    "GOOGLE_BURST_MAX_WAIT": "10",
 }
 
 # Only dev and test may run without real secrets; these are never used in production.

@@ -87,6 +87,9 @@ def base_config(database_url: str, redis_url: str) -> dict:
         "GOOGLE_CLIENT_ID": None,
         "GOOGLE_CLIENT_SECRET": None,
         "SERVER_NAME": None,
+        # Tests pull at once after every notification; tests/google/test_bursts.py turns the
+        # burst deferral on with a real worker and scheduler.
+        "GOOGLE_BURST_GAP": 0,
     }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.google.activity import log_activity
 from portal.google.client import CalendarClient, GoogleApiError
+from portal.google.notice_log import Heard
 from portal.models import GoogleConnection, WatchChannel, utcnow
 
 DEFAULT_TTL = 7 * 24 * 3600
@@ -29,9 +30,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_matches(channel: WatchChannel, token: str | None) -> bool:
-    """Constant-time check of a notification's token against the stored hash."""
-    return token is not None and hmac.compare_digest(channel.token_hash, hash_token(token))
+def hash_matches(token_hash: str, token: str | None) -> bool:
+    """Constant-time check of a notification's token against a channel's stored hash."""
+    return token is not None and hmac.compare_digest(token_hash, hash_token(token))
 
 
 def webhook_address() -> str:
@@ -44,6 +45,23 @@ def webhook_address() -> str:
 def webhook_is_https() -> bool:
     """Google only delivers to https addresses (the emulator also accepts loopback http)."""
     return current_app.config["PUBLIC_BASE_URL"].startswith("https://")
+
+
+def record_heard(connection_id: int, heard: Heard) -> None:
+    """Note on each channel when it last notified us and its highest message number."""
+    if not heard.channel_last_at:
+        return
+    stmt = select(WatchChannel).where(
+        WatchChannel.connection_id == connection_id,
+        WatchChannel.channel_id.in_(list(heard.channel_last_at)),
+    )
+    for channel in db.session.scalars(stmt):
+        at = heard.channel_last_at[channel.channel_id]
+        if channel.last_notification_at is None or channel.last_notification_at < at:
+            channel.last_notification_at = at
+        number = heard.channel_numbers.get(channel.channel_id)
+        if number is not None:
+            channel.last_message_number = max(number, channel.last_message_number or 0)
 
 
 def live_channels(connection_id: int) -> list[WatchChannel]:

@@ -94,3 +94,17 @@ def rotate_keys_command() -> None:
     count = reencrypt_all_tokens()
     db.session.commit()
     click.echo(f"Re-encrypted the tokens of {count} connection(s); old keys can now be dropped.")
+
+
+@google_cli.command("notices")
+@click.option("--hours", default=24, show_default=True, help="How far back to count.")
+def notices_command(hours: int) -> None:
+    """Count Google's push notifications by outcome (genuine, coalesced, forged, ...)."""
+    from portal.core.queue import redis_connection
+    from portal.google.notice_log import outcome_counts
+
+    counts = outcome_counts(redis_connection(), hours)
+    if not counts:
+        click.echo(f"No notifications in the last {hours} hour(s).")
+    for outcome, count in sorted(counts.items()):
+        click.echo(f"{outcome:>16}  {count:,}")

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
+from portal.core.queue import redis_connection
 from portal.extensions import db
 from portal.google.channels import live_channels, webhook_address, webhook_is_https
 from portal.google.client import CalendarClient, GoogleApiError
 from portal.google.connection import get_connection
+from portal.google.notice_log import last_heard_at
 from portal.google.oauth import is_configured
 from portal.google.tokens import ConnectionTokens, ReconnectNeeded
-from portal.models import GoogleConnection, Notification, User, WatchChannel, utcnow
+from portal.models import GoogleConnection, User, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +45,6 @@ GOOGLE_SILENT = "Google did not answer; try again in a minute."
 ON_THE_CARD = "Open Business Portal → Manage Integrations and look at the Google Calendar card."
 RECONNECT = "Open Business Portal → Manage Integrations and press Reconnect on the Google card."
 SAFETY_NET = "Changes made in Google still arrive within 15 minutes."
-# Notification outcomes that mean Google told us about a change and we took it.
-HEARD = ("accepted", "coalesced", "queue_down")
 
 
 @dataclass(frozen=True)
@@ -243,18 +245,17 @@ def check_channel(connection: GoogleConnection) -> Check:
 
 def check_last_notice(connection: GoogleConnection) -> Check:
     """When Google last told us about a change (information, never a failure)."""
-    heard = db.session.execute(
-        select(
-            select(func.max(WatchChannel.last_notification_at))
-            .where(WatchChannel.connection_id == connection.id)
-            .scalar_subquery(),
-            # Notification rows outlive a replaced channel's own note (for a week).
-            select(func.max(Notification.received_at))
-            .where(Notification.connection_id == connection.id, Notification.outcome.in_(HEARD))
-            .scalar_subquery(),
+    times = [
+        db.session.scalar(
+            select(func.max(WatchChannel.last_notification_at)).where(
+                WatchChannel.connection_id == connection.id
+            )
         )
-    ).one()
-    times = [value for value in heard if value is not None]
+    ]
+    # The webhook notes it in Redis; the channel row learns it at the next pull.
+    with suppress(RedisError):
+        times.append(last_heard_at(redis_connection(), connection.id))
+    times = [value for value in times if value is not None]
     if not times:
         return Check(
             LAST_NOTICE,

@@ -1,102 +1,52 @@
-"""RQ jobs for Google sync: thin functions that take ids, and the enqueueing that coalesces them.
+"""RQ jobs for Google sync: thin functions that take ids, and the enqueueing of each.
 
-Coalescing: a Redis "pending" marker per (kind, connection) is set with NX when a job is
-enqueued and cleared when that job starts. So while one job runs, at most one more waits,
-however many notifications or edits arrive: a burst costs at most two pulls.
+Coalescing (queueing.py): while one job of a kind runs for a connection, at most one more
+waits, however many notifications or edits arrive. A notification that follows the previous one
+closely is part of a burst: its pull is scheduled for when the burst has passed (pull_job), so
+a burst spread over seconds still costs two pulls, while a lone edit is pulled at once.
 Exclusion: every job of a connection holds the connection's database lock (locks.py).
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
-from rq import Retry
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from redis.exceptions import RedisError
 from sqlalchemy import select, text
 
-from portal.core.queue import get_queue, redis_connection
+from portal.config import SYNC_TUNING
+from portal.core.queue import redis_connection
 from portal.extensions import db
 from portal.google import channels
 from portal.google import push as push_ops
 from portal.google.activity import log_activity
 from portal.google.batch_push import push_in_batches
+from portal.google.channel_directory import ChannelFacts
 from portal.google.client import CalendarClient, GoogleApiError
 from portal.google.locks import connection_lock
+from portal.google.notice_log import note_genuine, seconds_since_heard, take_heard
 from portal.google.pull import full_sync, pull_changes
+from portal.google.queueing import (
+    PENDING_TTL,
+    enqueue_once,
+    key,
+    new_marker,
+    release_overdue,
+    still_waiting,
+    submit,
+)
 from portal.google.quota import per_minute_throttle
 from portal.jobs import job
 from portal.models import Event, GoogleConnection, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
 
-PENDING_TTL = 900
 ACTIVE_STATES = ("importing", "connected")
-
-
-def _key(kind: str, connection_id: int) -> str:
-    return f"coordinoter:{kind}:{connection_id}"
-
-
-def _retry() -> Retry:
-    """RQ retries with exponential intervals and jitter, for outages longer than the client's."""
-    raw = current_app.config.get("GOOGLE_JOB_RETRY_INTERVALS", "5,30,120,600,1800")
-    intervals = [float(x) for x in str(raw).split(",") if x.strip()]
-    return Retry(max=len(intervals), interval=[int(i * random.uniform(1, 1.25)) for i in intervals])
-
-
-def _enqueue(kind: str, func: Callable, connection_id: int, *args) -> bool:
-    redis = redis_connection()
-    pending = _key(f"pending:{kind}", connection_id)
-    job_id = f"{kind}-{connection_id}-{uuid.uuid4().hex}"
-    marker = f"{job_id} {time.time():.3f}"
-    if not redis.set(pending, marker, nx=True, ex=PENDING_TTL):
-        waiting = redis.get(pending)
-        if waiting is not None and _still_waiting(*waiting.decode().split()):
-            return False
-        # The marker outlived its job (lost with a killed worker, or deleted): replace it.
-        redis.set(pending, marker, ex=PENDING_TTL)
-    try:
-        get_queue().enqueue(
-            func,
-            connection_id,
-            *args,
-            job_id=job_id,
-            retry=_retry(),
-            job_timeout=3600,
-            description=f"google {kind} for connection {connection_id}",
-        )
-    except Exception:
-        redis.delete(pending)
-        raise
-    return True
-
-
-# A marker this young may belong to a job another process is enqueueing right now.
-MARKER_GRACE = 5.0
-
-
-def _still_waiting(job_id: str, set_at: str) -> bool:
-    """Whether the job a pending marker stands for can still run."""
-    if time.time() - float(set_at) < MARKER_GRACE:
-        return True
-    redis = redis_connection()
-    try:
-        status = Job.fetch(job_id, connection=redis).get_status()
-    except NoSuchJobError:
-        return False
-    if status == JobStatus.QUEUED:
-        # A worker killed between taking a job off the queue and starting it leaves it
-        # "queued" but nowhere in the queue.
-        return redis.lpos(get_queue().key, job_id) is not None
-    return status in (JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
 def enqueue_push_for_user(user_id: int) -> bool:
@@ -111,29 +61,72 @@ def enqueue_push_for_user(user_id: int) -> bool:
 
 def enqueue_push(connection_id: int) -> bool:
     """Enqueue the push of one connection's outbox (deduplicated)."""
-    return _enqueue("push", push_job, connection_id)
+    return enqueue_once("push", push_job, connection_id)
 
 
 def enqueue_pull(connection_id: int) -> bool:
     """Enqueue an incremental pull (coalesced: one running plus at most one waiting)."""
-    return _enqueue("pull", pull_job, connection_id)
+    return enqueue_once("pull", pull_job, connection_id)
+
+
+def enqueue_pull_for_notice(facts: ChannelFacts, number: int | None) -> str:
+    """A genuine notification: note it and make sure a pull will see its change.
+
+    Returns "accepted" when this notification enqueued the pull, "coalesced" when one was
+    already waiting, "stale" (nothing done) when `facts` are out of date. The first
+    notification after a quiet spell pulls at once; one that comes within GOOGLE_BURST_GAP of
+    the previous belongs to a burst, and its pull waits until the burst has passed (see
+    pull_job): a burst costs two pulls, plus one per GOOGLE_BURST_MAX_WAIT it lasts.
+    """
+    connection_id = facts.connection_id
+    pending = key("pending:pull", connection_id)
+    job_id, marker = new_marker("pull", connection_id)
+    noted = note_genuine(
+        redis_connection(),
+        facts,
+        number,
+        pending,
+        marker,
+        PENDING_TTL,
+        _tuning("GOOGLE_BURST_GAP"),
+    )
+    if noted.verdict == "stale":
+        return "stale"
+    if noted.verdict == "waiting":
+        if noted.marker is not None and still_waiting(pending, noted.marker):
+            return "coalesced"
+        redis_connection().set(pending, marker, ex=PENDING_TTL)
+    if noted.verdict == "later":
+        burst_started = time.time()
+        submit("pull", pull_job, connection_id, burst_started, job_id=job_id, delay=_quiet())
+    else:
+        submit("pull", pull_job, connection_id, job_id=job_id)
+    return "accepted"
+
+
+def _tuning(name: str) -> float:
+    return float(current_app.config.get(name, SYNC_TUNING[name]))
+
+
+def _quiet() -> float:
+    return _tuning("GOOGLE_BURST_QUIET")
 
 
 def enqueue_initial_import(connection_id: int) -> bool:
     """Enqueue the first full import of a newly connected (or re-targeted) calendar."""
-    return _enqueue("import", import_job, connection_id)
+    return enqueue_once("import", import_job, connection_id)
 
 
 def enqueue_disconnect(connection_id: int, remove_events: bool) -> bool:
     """Enqueue the disconnect: channels, optional clean-up on Google, revoke, wipe tokens."""
-    return _enqueue("disconnect", disconnect_job, connection_id, remove_events)
+    return enqueue_once("disconnect", disconnect_job, connection_id, remove_events)
 
 
 def pull_in_progress(connection_id: int) -> bool:
     """Whether a pull or import of this connection is waiting or running."""
     redis = redis_connection()
-    keys = [_key(k, connection_id) for k in ("pending:pull", "running:pull", "pending:import")]
-    keys.append(_key("running:import", connection_id))
+    keys = [key(k, connection_id) for k in ("pending:pull", "running:pull", "pending:import")]
+    keys.append(key("running:import", connection_id))
     return bool(redis.exists(*keys))
 
 
@@ -152,8 +145,8 @@ def _running(kind: str, connection_id: int) -> Iterator[GoogleConnection | None]
     from portal.google.tokens import ReconnectNeeded
 
     redis = redis_connection()
-    redis.delete(_key(f"pending:{kind}", connection_id))
-    redis.set(_key(f"running:{kind}", connection_id), "1", ex=3600)
+    redis.delete(key(f"pending:{kind}", connection_id))
+    redis.set(key(f"running:{kind}", connection_id), "1", ex=3600)
     try:
         with connection_lock(connection_id):
             connection = db.session.get(GoogleConnection, connection_id)
@@ -174,7 +167,7 @@ def _running(kind: str, connection_id: int) -> Iterator[GoogleConnection | None]
                 if exc.retryable or exc.status == 401:
                     raise
     finally:
-        redis.delete(_key(f"running:{kind}", connection_id))
+        redis.delete(key(f"running:{kind}", connection_id))
 
 
 def _record_error(connection_id: int, exc: GoogleApiError) -> None:
@@ -228,13 +221,47 @@ def push_pending(connection: GoogleConnection, client: CalendarClient) -> None:
 
 
 @job
-def pull_job(connection_id: int) -> str:
-    """Pull Google's changes for one connection (incremental, or full when needed)."""
+def pull_job(connection_id: int, burst_started: float | None = None) -> str:
+    """Pull Google's changes for one connection (incremental, or full when needed).
+
+    `burst_started` is set when notifications were arriving in a burst: while they keep
+    coming (and for at most GOOGLE_BURST_MAX_WAIT) the pull is put off again, keeping the
+    pending marker, so every notification of the burst coalesces into this one pull.
+    """
+    if burst_started is not None and _put_off(connection_id, burst_started):
+        return "put off: notifications are still arriving"
     with _running("pull", connection_id) as connection:
         if not _active(connection):
             return "inactive"
+        _record_heard(connection_id)
         counts = pull_changes(connection, client_for(connection), checkpoint=db.session.commit)
         return counts.summary()
+
+
+def _put_off(connection_id: int, burst_started: float) -> bool:
+    """Reschedule this pull if its burst is still going on; returns whether it did."""
+    redis = redis_connection()
+    since = seconds_since_heard(redis, connection_id)
+    quiet = _quiet()
+    if since is None or since >= quiet:
+        return False
+    if time.time() - burst_started >= _tuning("GOOGLE_BURST_MAX_WAIT"):
+        return False
+    job_id, marker = new_marker("pull", connection_id)
+    # The marker now names the rescheduled job, so notifications keep coalescing into it.
+    redis.set(key("pending:pull", connection_id), marker, ex=PENDING_TTL)
+    submit("pull", pull_job, connection_id, burst_started, job_id=job_id, delay=quiet - since)
+    return True
+
+
+def _record_heard(connection_id: int) -> None:
+    """Fold what the webhook noted in Redis into the channel rows (last heard, message number)."""
+    try:
+        heard = take_heard(redis_connection(), connection_id)
+    except RedisError as exc:  # only bookkeeping: the pull itself must go on
+        log.warning("could not read notifications heard for %s: %s", connection_id, exc)
+        return
+    channels.record_heard(connection_id, heard)
 
 
 @job
@@ -296,6 +323,7 @@ def safety_pull_job(connection_id: int) -> str:
         if not _active(connection):
             return "inactive"
         client = client_for(connection)
+        _record_heard(connection_id)
         counts = pull_changes(connection, client, checkpoint=db.session.commit)
         live = channels.live_channels(connection.id)
         changed_at = counts.earliest_change
@@ -335,7 +363,7 @@ def safety_net_job() -> int:
         # Spread connections over a minute so they do not all pull at once.
         due = timedelta(seconds=SAFETY_NET_SECONDS + connection.id % 60)
         if connection.last_sync_at is None or now - connection.last_sync_at >= due:
-            enqueued += _enqueue("pull", safety_pull_job, connection.id)
+            enqueued += enqueue_once("pull", safety_pull_job, connection.id)
     return enqueued
 
 
@@ -344,7 +372,7 @@ def channels_job() -> dict:
     """Scheduler: renew channels expiring within a day, open missing ones, stop orphans."""
     renew = {channel.connection_id for channel in channels.channels_due_for_renewal()}
     renew.update(channels.connections_without_channel())
-    opened = sum(_enqueue("channel", channel_job, cid) for cid in renew)
+    opened = sum(enqueue_once("channel", channel_job, cid) for cid in renew)
     stopped = 0
     for channel in channels.orphan_channels():
         _stop_orphan(channel)
@@ -368,12 +396,16 @@ def _stop_orphan(channel: WatchChannel) -> None:
 
 
 @job
+def overdue_job() -> int:
+    """Scheduler: delayed jobs (deferred pulls, retries) no RQ scheduler moved in time."""
+    return release_overdue()
+
+
+@job
 def sweep_job() -> int:
-    """Scheduler: re-enqueue outbox changes left behind and forget old notification records."""
-    from portal.google.notifications import prune_notifications
+    """Scheduler: re-enqueue outbox changes left behind."""
     from portal.google.sweep import sweep_outbox
 
     enqueued = sweep_outbox()
-    prune_notifications()
     db.session.commit()
     return enqueued

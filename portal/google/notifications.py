@@ -1,86 +1,106 @@
-"""Receiving Google's push notifications: authenticate, record, and coalesce into pulls."""
+"""Receiving Google's push notifications: authenticate, count, and coalesce into pulls.
+
+The hot path is one Redis script: the channel's facts come from channel_directory.py (read
+once, then kept in memory), and notice_log.py keeps what was heard and the outcome counters.
+No database write except the once-per-channel `sync` message.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import update
 
+from portal.core.queue import redis_connection
 from portal.extensions import db
-from portal.google.channels import token_matches
-from portal.models import GoogleConnection, Notification, WatchChannel, utcnow
+from portal.google.channel_directory import ChannelFacts, facts_for, reload
+from portal.google.channels import hash_matches
+from portal.google.notice_log import count_outcome
+from portal.models import WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
-KEEP_NOTIFICATIONS = timedelta(days=7)
+
+# Outcomes that mean Google told us about a change and a pull will see it.
+HEARD = ("accepted", "coalesced")
 
 
 def receive_notification(headers: Mapping[str, str]) -> str:
     """Check one notification and enqueue a pull when it is genuine; returns the outcome."""
     channel_id = headers.get("X-Goog-Channel-ID")
     state = headers.get("X-Goog-Resource-State")
-    number = _int(headers.get("X-Goog-Message-Number"))
-    channel = None
     if not channel_id or not state:
-        outcome = "missing_headers"
-    else:
-        channel = db.session.scalar(
-            select(WatchChannel).where(WatchChannel.channel_id == channel_id)
+        return _ignored("missing_headers", channel_id)
+    token = headers.get("X-Goog-Channel-Token")
+    facts = facts_for(channel_id)
+    outcome = judge(facts, token, state)
+    if outcome == "inactive":
+        # The one verdict that can be undone (a reconnect): never trust memory for it.
+        facts = reload(channel_id)
+        outcome = judge(facts, token, state)
+    if outcome == "sync":
+        # Once per channel: Google confirms it is open. Worth a row update (the card shows it).
+        db.session.execute(
+            update(WatchChannel)
+            .where(WatchChannel.channel_id == channel_id)
+            .values(live_at=utcnow())
         )
-        outcome = _judge(channel, headers.get("X-Goog-Channel-Token"), state)
-    connection_id = channel.connection_id if channel is not None else None
-    if outcome in ("sync", "accepted"):
-        _note_delivery(channel, state, number)
-    if outcome == "accepted":
-        from portal.google.jobs import enqueue_pull
-
-        try:
-            if not enqueue_pull(connection_id):
-                outcome = "coalesced"
-        except Exception as exc:  # Redis down: the safety-net pull will catch this change
-            log.warning("could not enqueue pull for connection %s: %s", connection_id, exc)
-            outcome = "queue_down"
-    db.session.add(
-        Notification(
-            channel_id=(channel_id or "")[:255] or None,
-            connection_id=connection_id
-            if outcome not in ("unknown_channel", "bad_token")
-            else None,
-            message_number=number,
-            resource_state=(state or "")[:32] or None,
-            outcome=outcome,
-        )
-    )
-    db.session.flush()
-    if outcome not in ("accepted", "sync", "coalesced"):
-        log.info("ignored Google notification for channel %r: %s", channel_id, outcome)
-    return outcome
+        _count(outcome)
+        return outcome
+    if outcome != "accepted":
+        return _ignored(outcome, channel_id)
+    return _accept(facts, token, state, _int(headers.get("X-Goog-Message-Number")))
 
 
-def _judge(channel: WatchChannel | None, token: str | None, state: str) -> str:
-    if channel is None:
+def _accept(facts: ChannelFacts, token: str | None, state: str, number: int | None) -> str:
+    from portal.google.jobs import enqueue_pull_for_notice
+
+    try:
+        for _attempt in range(3):
+            outcome = enqueue_pull_for_notice(facts, number)
+            if outcome != "stale":
+                return outcome
+            # A channel or connection changed since we read these facts: read them again.
+            fresh = reload(facts.channel_id)
+            verdict = judge(fresh, token, state)
+            if verdict != "accepted":
+                return _ignored(verdict, facts.channel_id)
+            facts = fresh
+    except Exception as exc:  # Redis down: the safety-net pull will catch this change
+        log.warning("could not enqueue pull for connection %s: %s", facts.connection_id, exc)
+        return "queue_down"
+    log.warning("channel %s kept changing; the safety-net pull covers it", facts.channel_id)
+    return "stale"
+
+
+def judge(facts: ChannelFacts | None, token: str | None, state: str) -> str:
+    """What a notification is: accepted, sync, or why it is ignored."""
+    if facts is None:
         return "unknown_channel"
-    if not token_matches(channel, token):
+    if not hash_matches(facts.token_hash, token):
         return "bad_token"
-    if channel.stopped_at is not None:
+    if facts.stopped_at is not None:
         return "stopped"
-    if channel.expires_at is not None and channel.expires_at < utcnow():
+    if facts.expires_at is not None and facts.expires_at < utcnow():
         return "expired"
-    connection = db.session.get(GoogleConnection, channel.connection_id)
-    if connection is None or not connection.is_active:
+    if facts.connection_state not in ("importing", "connected"):
         return "inactive"
     return "sync" if state == "sync" else "accepted"
 
 
-def _note_delivery(channel: WatchChannel, state: str, number: int | None) -> None:
-    now = utcnow()
-    if state == "sync":
-        channel.live_at = now
-        return
-    channel.last_notification_at = now
-    if number is not None:
-        channel.last_message_number = max(number, channel.last_message_number or 0)
+def _ignored(outcome: str, channel_id: str | None) -> str:
+    # Debug, not info: a forger sending thousands a second must not flood the logs too;
+    # operators read the counters instead (`flask google notices`).
+    log.debug("ignored Google notification for channel %r: %s", channel_id, outcome)
+    _count(outcome)
+    return outcome
+
+
+def _count(outcome: str) -> None:
+    try:
+        count_outcome(redis_connection(), outcome)
+    except Exception as exc:  # counting is for operators; never fail Google's delivery for it
+        log.warning("could not count a %s notification: %s", outcome, exc)
 
 
 # The columns are 32-bit integers; Google's message numbers stay far below this.
@@ -94,11 +114,3 @@ def _int(value: str | None) -> int | None:
         return None
     # A forged or garbled number must not reach the database (a 500 would make Google retry).
     return number if number is None or 0 <= number <= MAX_MESSAGE_NUMBER else None
-
-
-def prune_notifications() -> int:
-    """Forget notification records older than a week; returns how many."""
-    result = db.session.execute(
-        delete(Notification).where(Notification.received_at < utcnow() - KEEP_NOTIFICATIONS)
-    )
-    return result.rowcount or 0

@@ -7,7 +7,6 @@ from portal.models.google import (
     PRIVACY_LEVELS,
     EventLink,
     GoogleConnection,
-    Notification,
     WatchChannel,
 )
 from portal.models.participants import Participant
@@ -23,7 +22,6 @@ __all__ = [
     "Event",
     "EventLink",
     "GoogleConnection",
-    "Notification",
     "OutboxEntry",
     "Participant",
     "SyncLog",

@@ -132,22 +132,3 @@ class WatchChannel(db.Model):
 
     def __repr__(self) -> str:
         return f"<WatchChannel {self.channel_id}>"
-
-
-class Notification(db.Model):
-    """One push notification as received, so an operator can see delivery."""
-
-    __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_channel_received", "channel_id", "received_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel_id: Mapped[str | None] = mapped_column(String(255))
-    connection_id: Mapped[int | None] = mapped_column(ForeignKey("google_connection.id"))
-    message_number: Mapped[int | None] = mapped_column()
-    resource_state: Mapped[str | None] = mapped_column(String(32))
-    # accepted, sync, unknown_channel, bad_token, stopped, expired, missing_headers
-    outcome: Mapped[str] = mapped_column(String(32))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def __repr__(self) -> str:
-        return f"<Notification {self.channel_id} #{self.message_number} {self.outcome}>"

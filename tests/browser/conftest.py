@@ -7,6 +7,7 @@ time except, once and only as root, Debian's own chromium packages.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -44,13 +45,20 @@ def ensure_chromium() -> None:
             "Chromium is missing and installing it needs root: "
             "apt-get install chromium chromium-driver"
         )
-    subprocess.run(
-        "apt-get update -qq && apt-get install -y -qq chromium chromium-driver",
-        shell=True,
-        check=True,
-        timeout=1800,
-        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-    )
+    # Both xdist workers may get here at once on a fresh machine: one installs, the other
+    # waits on this lock and then finds Chromium there (dpkg's own lock would fail it).
+    with open("/tmp/coordinoter-chromium-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if CHROMIUM.exists() and CHROMEDRIVER.exists():
+            return
+        subprocess.run(
+            "apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 "
+            "chromium chromium-driver",
+            shell=True,
+            check=True,
+            timeout=1800,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
 
 
 @pytest.fixture

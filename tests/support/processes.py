@@ -25,6 +25,9 @@ PASSED_ON = (
     "GOOGLE_HTTP_RETRIES",
     "GOOGLE_HTTP_TIMEOUT",
     "GOOGLE_SILENCE_GRACE",
+    "GOOGLE_BURST_GAP",
+    "GOOGLE_BURST_QUIET",
+    "GOOGLE_BURST_MAX_WAIT",
 )
 
 
@@ -41,7 +44,7 @@ def environment_of(app: Flask) -> dict[str, str]:
 def start_worker(app: Flask) -> subprocess.Popen:
     """`flask worker`, exactly as the Procfile runs it, against this test's database and Redis."""
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--with-scheduler"],
         cwd=ROOT,
         env=environment_of(app),
         # Nobody reads a pipe here: a full one would block the worker mid-job.

@@ -1,0 +1,90 @@
+"""The webhook remembers channels it has read, and never trusts that memory after a change."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.core.queue import get_queue, redis_connection
+from portal.extensions import db
+from portal.google.notice_log import outcome_counts
+from portal.models import GoogleConnection, WatchChannel, utcnow
+from tests.google.test_realtime import open_channel
+from tests.support.worker import run_jobs
+
+
+def notify(client, channel: WatchChannel | str, token: str) -> None:
+    channel_id = channel if isinstance(channel, str) else channel.channel_id
+    headers = {
+        "X-Goog-Channel-ID": channel_id,
+        "X-Goog-Channel-Token": token,
+        "X-Goog-Resource-State": "exists",
+    }
+    assert client.post("/google/notify", headers=headers).status_code == 200
+
+
+def statements_during(action) -> list[str]:
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_known_channel_is_judged_without_the_database(client, connected):
+    channel, token = open_channel(connected)
+    notify(client, channel, token)
+    run_jobs()
+    channel_id = channel.channel_id
+    assert statements_during(lambda: notify(client, channel_id, token)) == []
+    assert get_queue().count == 1
+
+
+def test_a_channel_stopped_by_another_process_is_not_trusted_from_memory(client, connected):
+    channel, token = open_channel(connected)
+    notify(client, channel, token)
+    run_jobs()
+    # Another session commits the stop, as a worker process would.
+    with Session(db.engine) as other:
+        other.get(WatchChannel, channel.id).stopped_at = utcnow()
+        other.commit()
+    notify(client, channel, token)
+    assert get_queue().count == 0
+    assert outcome_counts(redis_connection(), hours=1) == Counter(accepted=1, stopped=1)
+
+
+def test_a_connection_that_needs_reconnecting_gets_no_pulls_and_one_reconnected_does(
+    client, connected
+):
+    channel, token = open_channel(connected)
+    notify(client, channel, token)
+    run_jobs()
+    with Session(db.engine) as other:
+        other.get(GoogleConnection, connected.id).state = "needs_reconnect"
+        other.commit()
+    notify(client, channel, token)
+    assert get_queue().count == 0
+    with Session(db.engine) as other:
+        other.get(GoogleConnection, connected.id).state = "connected"
+        other.commit()
+    notify(client, channel, token)
+    assert get_queue().count == 1
+    assert outcome_counts(redis_connection(), hours=1) == Counter(accepted=2, inactive=1)
+
+
+def test_operators_see_the_counts_by_outcome(app, client, connected):
+    channel, token = open_channel(connected)
+    notify(client, channel, token)
+    notify(client, channel, token)
+    notify(client, "no-such-channel", token)
+    output = app.test_cli_runner().invoke(args=["google", "notices", "--hours", "1"]).output
+    counted = dict(line.split() for line in output.strip().splitlines())
+    assert counted == {"accepted": "1", "coalesced": "1", "unknown_channel": "1"}
