@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from redis.exceptions import RedisError
 from sqlalchemy import Row, event, inspect, select
 from sqlalchemy.orm import Session
 
@@ -90,9 +91,17 @@ def _read(channel_id: str) -> Row | None:
     ).first()
 
 
+# Facts read while Redis is down carry this: no generation in Redis ever equals it.
+UNKNOWN_GENERATION = "unknown"
+
+
 def current_generation() -> str:
     """The channels' generation number in Redis ("0" before the first change)."""
-    value = redis_connection().get(GENERATION_KEY)
+    try:
+        value = redis_connection().get(GENERATION_KEY)
+    except RedisError:
+        # The webhook still answers; with Redis down it cannot enqueue a pull anyway.
+        return UNKNOWN_GENERATION
     return value.decode() if value else "0"
 
 

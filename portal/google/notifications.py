@@ -21,9 +21,6 @@ from portal.models import WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
 
-# Outcomes that mean Google told us about a change and a pull will see it.
-HEARD = ("accepted", "coalesced")
-
 
 def receive_notification(headers: Mapping[str, str]) -> str:
     """Check one notification and enqueue a pull when it is genuine; returns the outcome."""

@@ -88,3 +88,13 @@ def test_operators_see_the_counts_by_outcome(app, client, connected):
     output = app.test_cli_runner().invoke(args=["google", "notices", "--hours", "1"]).output
     counted = dict(line.split() for line in output.strip().splitlines())
     assert counted == {"accepted": "1", "coalesced": "1", "unknown_channel": "1"}
+
+
+def test_with_redis_down_a_genuine_notification_is_still_answered(app, client, connected):
+    channel, token = open_channel(connected)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # port 1 refuses: Redis is down
+    app.extensions.pop("coordinoter_redis", None)
+    try:
+        notify(client, channel, token)  # asserts the 200
+    finally:
+        app.extensions.pop("coordinoter_redis", None)
