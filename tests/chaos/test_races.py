@@ -102,9 +102,7 @@ def test_a_push_lost_with_its_worker_is_re_enqueued_by_the_sweeper(
     # The operator's sweep (also what the clock runs every minute) should notice the row.
     app.test_cli_runner().invoke(args=["google", "sweep"])
     run_jobs()
-    google_id = db.session.scalar(
-        select(EventLink.google_event_id).where(EventLink.event_id == event.id)
-    )
+    google_id = google_id_of(event.id)
     assert google_id is not None, "the event never reached Google"
 
 
@@ -141,6 +139,13 @@ def synced_series(db_backend_is_postgresql, app, chaos_connection, coordinator, 
     return db.session.get(Event, master.id)
 
 
+def google_id_of(event_id: int) -> str | None:
+    """The Google id the portal linked this event to, if it reached Google."""
+    return db.session.scalar(
+        select(EventLink.google_event_id).where(EventLink.event_id == event_id)
+    )
+
+
 def both_sides_show(coordinator, google) -> tuple[list, list]:
     """(start, end, title) of everything each side shows in the next two months."""
     span = (SOON - timedelta(days=1), SOON + timedelta(days=60))
@@ -167,9 +172,7 @@ def pull_now(app, connection) -> None:
 def test_an_occurrence_cancelled_here_while_google_edits_it_does_not_block_the_outbox(
     app, synced_series, chaos_connection, coordinator, google
 ):
-    google_id = db.session.scalar(
-        select(EventLink.google_event_id).where(EventLink.event_id == synced_series.id)
-    )
+    google_id = google_id_of(synced_series.id)
     second = SOON + timedelta(weeks=1)
     # The coordinator cancels the second occurrence; before that reaches Google, the same
     # occurrence is renamed in Google and the rename is pulled in.
@@ -206,9 +209,7 @@ def test_an_occurrence_cancelled_here_while_google_edits_it_does_not_block_the_o
 def test_occurrences_changed_here_after_google_removed_them_converge(
     app, synced_series, chaos_connection, coordinator, google
 ):
-    google_id = db.session.scalar(
-        select(EventLink.google_event_id).where(EventLink.event_id == synced_series.id)
-    )
+    google_id = google_id_of(synced_series.id)
     second, fourth = SOON + timedelta(weeks=1), SOON + timedelta(weeks=3)
     # In Google: the second occurrence cancelled, the series cut short before the fourth.
     # The notifications are lost, so the portal does not know.
@@ -241,9 +242,7 @@ def test_occurrences_changed_here_after_google_removed_them_converge(
 def test_an_occurrence_google_changed_is_not_shown_after_this_and_following_here_cut_it_off(
     app, synced_series, chaos_connection, coordinator, google
 ):
-    google_id = db.session.scalar(
-        select(EventLink.google_event_id).where(EventLink.event_id == synced_series.id)
-    )
+    google_id = google_id_of(synced_series.id)
     third = SOON + timedelta(weeks=2)
     # Renamed in Google; the notification is lost, so the portal does not know yet.
     google.state.set_notification_faults(drop=1)
@@ -302,8 +301,6 @@ def test_a_deletion_committed_while_a_batch_push_runs_still_reaches_google(
     finally:
         pushing.join()
     run_jobs()
-    google_id = db.session.scalar(
-        select(EventLink.google_event_id).where(EventLink.event_id == last.id)
-    )
+    google_id = google_id_of(last.id)
     assert google.state.get_event(GOOGLE_USER, google_id, include_deleted=False) is None
     assert pending_outbox() == []
