@@ -112,6 +112,30 @@ def driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def wait_for(driver, condition, timeout: float = 15):
+    """Wait until condition(driver) is truthy; returns its value."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # htmx may swap a region between finding an element and reading it: look again.
+    stale = (StaleElementReferenceException,)
+    return WebDriverWait(driver, timeout, ignored_exceptions=stale).until(condition)
+
+
+def log_in(driver, portal: str, email: str) -> None:
+    """Through the real login form (the factories' password); lands on the calendar."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shows
+
+    from tests import factories
+
+    driver.get(f"{portal}/login")
+    driver.find_element(By.NAME, "email").send_keys(email)
+    driver.find_element(By.NAME, "password").send_keys(factories.PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for(driver, shows.presence_of_element_located((By.ID, "week")))
+
+
 def screenshot(driver, name: str) -> Path:
     """Save the browser's viewport as docs/screenshots/<name>.png; returns the path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_for
 
 pytestmark = pytest.mark.browser
-
-
-def wait_for(driver, condition, timeout: float = 10):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout).until(condition)
 
 
 def test_a_new_coordinator_books_an_appointment_in_the_week_view(driver, live_server):

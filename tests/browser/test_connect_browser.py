@@ -11,7 +11,7 @@ from google_emulator.server import EmulatorServer
 from portal.config import google_endpoints
 from portal.extensions import db
 from tests import factories
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -60,12 +60,6 @@ def portal(app: Flask, live_server, emulator: EmulatorServer) -> str:
     return str(live_server)
 
 
-def wait_for(driver, condition, timeout: float = 15):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout).until(condition)
-
-
 def card_state(driver) -> str:
     from selenium.webdriver.common.by import By
 
@@ -82,11 +76,7 @@ def test_sign_in_with_google_from_the_card_to_connected(driver, portal, emulator
     user = factories.make_user(email="casey@example.com")
     db.session.commit()
 
-    driver.get(f"{portal}/login")
-    driver.find_element(By.NAME, "email").send_keys(user.email)
-    driver.find_element(By.NAME, "password").send_keys(factories.PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait_for(driver, shows.presence_of_element_located((By.CSS_SELECTOR, ".mainnav")))
+    log_in(driver, portal, user.email)
 
     # Business Portal → Manage Integrations → the Google Calendar card.
     driver.find_element(By.CSS_SELECTOR, "details.menu summary").click()

@@ -22,7 +22,8 @@ from portal.calendar.timeutil import to_local
 from portal.extensions import db
 from portal.models import Event, WatchChannel
 from tests import factories
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import wait_for as browser_wait
 from tests.google import conftest as google_side
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import SOON, timed
@@ -62,24 +63,6 @@ def worker_running(app) -> Iterator[None]:
         yield
     finally:
         stop(process)
-
-
-def browser_wait(driver, condition, timeout: float = 15):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout).until(condition)
-
-
-def log_in(driver, portal: str, user) -> None:
-    """Through the real login form; lands on the calendar."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as shows
-
-    driver.get(f"{portal}/login")
-    driver.find_element(By.NAME, "email").send_keys(user.email)
-    driver.find_element(By.NAME, "password").send_keys(factories.PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    browser_wait(driver, shows.presence_of_element_located((By.ID, "week")))
 
 
 def ten_am_on_the_day_of(moment: datetime, zone: str) -> datetime:
@@ -123,7 +106,7 @@ def test_a_google_change_appears_in_the_open_week_and_the_open_form_keeps_its_te
     google.state.wait_notifications()
     run_jobs()  # in-process, before the subprocess worker starts: the page opens complete
 
-    log_in(driver, portal, coordinator)
+    log_in(driver, portal, coordinator.email)
     week = monday_of(to_local(morning, coordinator.time_zone).date().isoformat(), morning.date())
     driver.get(f"{portal}/calendar?week={week.isoformat()}")
     browser_wait(driver, lambda d: {"Dentist", "Home visit with Jordan"} <= set(grid_titles(d)))
@@ -187,7 +170,7 @@ def test_check_my_connection_in_the_help_panel_shows_every_check_green(
     google.state.wait_notifications()  # its change notice arrived …
     run_jobs()  # … and the pull it asked for brought the dentist in
 
-    log_in(driver, portal, coordinator)
+    log_in(driver, portal, coordinator.email)
     driver.find_element(By.CSS_SELECTOR, ".help-button").click()
     button = browser_wait(driver, shows.element_to_be_clickable((By.ID, "check-connection")))
     button.click()

@@ -6,18 +6,9 @@ import pytest
 
 from portal.extensions import db
 from tests import factories
-from tests.browser.conftest import config_overrides, driver, live_server  # noqa: F401
+from tests.browser.conftest import config_overrides, driver, live_server, log_in, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.browser
-
-
-def wait_for(driver, condition, timeout: float = 10):  # noqa: F811
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    # htmx may swap #week between finding it and reading it: look again.
-    stale = (StaleElementReferenceException,)
-    return WebDriverWait(driver, timeout, ignored_exceptions=stale).until(condition)
 
 
 def test_a_weekly_check_in_is_booked_and_one_occurrence_cancelled(driver, live_server):  # noqa: F811
@@ -27,11 +18,7 @@ def test_a_weekly_check_in_is_booked_and_one_occurrence_cancelled(driver, live_s
 
     user = factories.make_user(time_zone="Australia/Sydney")
     db.session.commit()
-    driver.get(f"{live_server}/login")
-    driver.find_element(By.NAME, "email").send_keys(user.email)
-    driver.find_element(By.NAME, "password").send_keys(factories.PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait_for(driver, shows.presence_of_element_located((By.ID, "week")))
+    log_in(driver, live_server, user.email)
     driver.get(f"{live_server}/calendar?week=2026-10-05")
 
     # Monday 5 October, 9 am; the series inputs appear only once a repeat is chosen.
