@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from redis import Redis
+from redis.commands.core import Script
 from rq import Queue
 
 
@@ -21,3 +22,12 @@ def redis_connection() -> Redis:
 def get_queue() -> Queue:
     """The RQ queue every job of this app goes to."""
     return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
+
+
+def redis_script(source: str) -> Script:
+    """A Lua script on the app's Redis, registered once (EVALSHA, loaded again if flushed)."""
+    scripts = current_app.extensions.setdefault("coordinoter_redis_scripts", {})
+    script = scripts.get(source)
+    if script is None:
+        script = scripts[source] = redis_connection().register_script(source)
+    return script

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from redis import Redis
 
+from portal.core.queue import redis_script
 from portal.google.channel_directory import GENERATION_KEY, ChannelFacts
 
 KEEP_SECONDS = 8 * 24 * 3600
@@ -99,8 +100,7 @@ def note_genuine(
 ) -> Noted:
     """Record one genuine notification and claim the pending pull marker (one round trip)."""
     now = time.time()
-    script = redis.register_script(_NOTE)
-    verdict, waiting = script(
+    verdict, waiting = redis_script(_NOTE)(
         keys=[heard_key(facts.connection_id), pending_key, _hour_key(now), GENERATION_KEY],
         args=[
             f"{now:.6f}",
@@ -112,6 +112,7 @@ def note_genuine(
             KEEP_SECONDS,
             facts.generation,
         ],
+        client=redis,
     )
     text = verdict.decode() if isinstance(verdict, bytes) else str(verdict)
     waiting_text = waiting.decode() if isinstance(waiting, bytes) else waiting
@@ -152,7 +153,7 @@ class Heard:
 
 def take_heard(redis: Redis, connection_id: int) -> Heard:
     """Read and reset what was heard for a connection (its pull is starting now)."""
-    raw = redis.register_script(_TAKE)(keys=[heard_key(connection_id)])
+    raw = redis_script(_TAKE)(keys=[heard_key(connection_id)], client=redis)
     heard = Heard()
     for name, value in zip(raw[::2], raw[1::2], strict=True):
         key, text = name.decode(), value.decode()
@@ -175,8 +176,8 @@ def last_heard_at(redis: Redis, connection_id: int) -> datetime | None:
 
 def seconds_since_heard(redis: Redis, connection_id: int) -> float | None:
     """Seconds since the latest notification for this connection, or None."""
-    value = redis.hget(heard_key(connection_id), "at")
-    return time.time() - float(value) if value else None
+    at = last_heard_at(redis, connection_id)
+    return None if at is None else (datetime.now(UTC) - at).total_seconds()
 
 
 def _instant(epoch: str) -> datetime:

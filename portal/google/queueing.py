@@ -20,7 +20,7 @@ from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from portal.core.queue import get_queue, redis_connection
+from portal.core.queue import get_queue, redis_connection, redis_script
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +101,7 @@ def still_waiting(pending: str, marker: str) -> bool:
     if not _job_can_run(job_id):
         return False
     # Alive: note when we checked, so a stream of notifications checks once per grace period.
-    redis = redis_connection()
-    redis.register_script(_RENEW_MARKER)(
-        keys=[pending], args=[marker, f"{job_id} {time.time():.3f}"]
-    )
+    redis_script(_RENEW_MARKER)(keys=[pending], args=[marker, f"{job_id} {time.time():.3f}"])
     return True
 
 
