@@ -20,6 +20,7 @@ from portal.google.jobs import overdue_job, pull_job
 from portal.google.notice_log import outcome_counts
 from portal.models import GoogleConnection, WatchChannel
 from tests.google.sync_support import live_events
+from tests.google.test_realtime import notify as google_notifies
 from tests.google.test_realtime import open_channel
 from tests.google.test_sync_pull import google_adds
 from tests.support.processes import kill, start_worker, wait_for
@@ -41,13 +42,7 @@ def channel(connected) -> tuple[WatchChannel, str]:
 
 def notify(client, channel: tuple[WatchChannel, str], number: int) -> None:
     row, token = channel
-    headers = {
-        "X-Goog-Channel-ID": row.channel_id,
-        "X-Goog-Channel-Token": token,
-        "X-Goog-Resource-State": "exists",
-        "X-Goog-Message-Number": str(number),
-    }
-    assert client.post("/google/notify", headers=headers).status_code == 200
+    assert google_notifies(client, row.channel_id, token, number=number).status_code == 200
 
 
 def scheduled() -> list[str]:

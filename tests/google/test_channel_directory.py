@@ -11,18 +11,14 @@ from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
 from portal.google.notice_log import outcome_counts
 from portal.models import GoogleConnection, WatchChannel, utcnow
+from tests.google.test_realtime import notify as google_notifies
 from tests.google.test_realtime import open_channel
 from tests.support.worker import run_jobs
 
 
 def notify(client, channel: WatchChannel | str, token: str) -> None:
     channel_id = channel if isinstance(channel, str) else channel.channel_id
-    headers = {
-        "X-Goog-Channel-ID": channel_id,
-        "X-Goog-Channel-Token": token,
-        "X-Goog-Resource-State": "exists",
-    }
-    assert client.post("/google/notify", headers=headers).status_code == 200
+    assert google_notifies(client, channel_id, token).status_code == 200
 
 
 def statements_during(action) -> list[str]:
