@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from google_emulator.server import EmulatorServer
-from portal.config import SYNC_TUNING, google_endpoints
+from portal.config import SYNC_TUNING
 from portal.extensions import db
 from portal.models import GoogleConnection
 from tests import factories
@@ -22,12 +22,11 @@ from tests.chaos.values import LEVELS
 from tests.chaos.world import Account, World
 from tests.conftest import AuthActions
 from tests.google.conftest import (  # noqa: F401  (fixtures)
-    CLIENT_ID,
-    CLIENT_SECRET,
     GOOGLE_USER,
     OTHER_GOOGLE_USER,
     ConnectFlow,
     connect_flow,
+    emulator_config,
     google,
     google_emulator_server,
 )
@@ -77,17 +76,12 @@ def config_overrides(
 ) -> dict:
     """The emulator as Google, the private Redis, production's burst deferral, and retries
     that recover within the test: one quick HTTP retry, then RQ's immediate re-queues."""
-    url = google_emulator_server.url
     return {
-        "GOOGLE_EMULATOR_URL": url,
-        **google_endpoints({"GOOGLE_EMULATOR_URL": url}),
-        "GOOGLE_CLIENT_ID": CLIENT_ID,
-        "GOOGLE_CLIENT_SECRET": CLIENT_SECRET,
-        "PUBLIC_BASE_URL": public_base_url,
+        **emulator_config(google_emulator_server.url, public_base_url),
         "REDIS_URL": private_redis.url,
         # Bursts of notifications put their pull off as in production (tests/conftest.py turns
         # that off for the rest of the suite): the workers' RQ schedulers run those pulls.
-        **{name: SYNC_TUNING[name] for name in BURST_SETTINGS if name in SYNC_TUNING},
+        **{name: SYNC_TUNING[name] for name in BURST_SETTINGS},
         "GOOGLE_HTTP_RETRIES": 1,
         "GOOGLE_JOB_RETRY_INTERVALS": "0,0,0,0",
         "GOOGLE_HTTP_TIMEOUT": 10,

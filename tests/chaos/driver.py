@@ -90,29 +90,28 @@ class Driver(SeriesOperations):
             target = self._pick(side)
             kind = kind if target is not None else "create"
         elif kind in SERIES_TARGETS:
-            target = self._pick_series(side)
+            target = self._pick(side, series=True)
             kind = kind if target is not None else "series_create"
         getattr(self, f"_{side}_{kind}")(n, *(() if target is None else (target,)))
 
     # -- picking what to change -----------------------------------------------------------
 
-    def _pick(self, side: str):
-        """A live single event (not a series, not an occurrence) on that side, or None."""
+    def _pick(self, side: str, series: bool = False):
+        """A live single event, or with `series` a live series (its master), or None."""
         if side == "portal":
             db.session.rollback()  # see what the workers committed
+            repeats = Event.recurrence.is_not(None) if series else Event.recurrence.is_(None)
             stmt = select(Event).where(
                 Event.owner_id == self.account.user_id,
                 Event.deleted_at.is_(None),
-                Event.recurrence.is_(None),
+                repeats,
                 Event.series_id.is_(None),
             )
             live = list(db.session.scalars(stmt.order_by(Event.id)))
         else:
-            live = [
-                item
-                for item in self.world.google.list_events(self.account.calendar_id)
-                if not item.get("recurrence") and not item.get("recurringEventId")
-            ]
+            items = self.world.google.list_events(self.account.calendar_id)
+            keep = _repeats if series else _single
+            live = [item for item in items if keep(item)]
         return self.rng.choice(live) if live else None
 
     def _track_portal(self, event: Event) -> Tracked:
@@ -297,3 +296,13 @@ class Driver(SeriesOperations):
         self.world.google.user_delete_event(self.account.calendar_id, item["id"])
         tracked.deleted_on = tracked.deleted_on or "google"
         self.log.append(f"{self.tag}google delete {tracked.key}")
+
+
+def _repeats(item: dict) -> bool:
+    """A Google series (its master)."""
+    return bool(item.get("recurrence"))
+
+
+def _single(item: dict) -> bool:
+    """A Google item that is neither a series nor one of its occurrences."""
+    return not item.get("recurrence") and not item.get("recurringEventId")

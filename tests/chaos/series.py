@@ -58,22 +58,6 @@ class SeriesOperations:
         """The stretch of time the series are compared over."""
         return self.base - WINDOW_BEFORE, self.base + WINDOW_AFTER
 
-    def _pick_series(self, side: str):
-        """A live series (its master) on that side, or None."""
-        if side == "portal":
-            db.session.rollback()  # see what the workers committed
-            stmt = select(Event).where(
-                Event.owner_id == self.account.user_id,
-                Event.deleted_at.is_(None),
-                Event.recurrence.is_not(None),
-                Event.series_id.is_(None),
-            )
-            live = list(db.session.scalars(stmt.order_by(Event.id)))
-        else:
-            items = self.world.google.list_events(self.account.calendar_id)
-            live = [item for item in items if item.get("recurrence")]
-        return self.rng.choice(live) if live else None
-
     def _repeat_choice(self) -> tuple[str, int | None, int]:
         """Daily or weekly; a COUNT, or an UNTIL that many days after the first day."""
         frequency = self.rng.choice(("daily", "weekly", "weekly"))

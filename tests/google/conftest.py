@@ -42,16 +42,22 @@ def public_base_url() -> str:
     return PUBLIC_BASE_URL
 
 
-@pytest.fixture
-def config_overrides(google_emulator_server: EmulatorServer, public_base_url: str) -> dict:
-    """The portal talks to the emulator, with the test OAuth client."""
-    url = google_emulator_server.url
+def emulator_config(emulator_url: str, public_base_url: str) -> dict:
+    """Settings that make the emulator Google, with the test OAuth client."""
     return {
-        "GOOGLE_EMULATOR_URL": url,
-        **google_endpoints({"GOOGLE_EMULATOR_URL": url}),
+        "GOOGLE_EMULATOR_URL": emulator_url,
+        **google_endpoints({"GOOGLE_EMULATOR_URL": emulator_url}),
         "GOOGLE_CLIENT_ID": CLIENT_ID,
         "GOOGLE_CLIENT_SECRET": CLIENT_SECRET,
         "PUBLIC_BASE_URL": public_base_url,
+    }
+
+
+@pytest.fixture
+def config_overrides(google_emulator_server: EmulatorServer, public_base_url: str) -> dict:
+    """The portal talks to the emulator, with the test OAuth client."""
+    return {
+        **emulator_config(google_emulator_server.url, public_base_url),
         # Tests want Google's answer at once, not after the client's own backoff.
         "GOOGLE_HTTP_RETRIES": 0,
         "GOOGLE_JOB_RETRY_INTERVALS": "0,0",
