@@ -19,11 +19,12 @@ from portal.calendar.operations import EventData, create_event, delete_event, up
 from portal.extensions import db
 from portal.google.mapping import portal_id_of
 from portal.google.outbox import kick
-from portal.models import Event, EventLink, User
+from portal.models import Event, User
 from tests.chaos.series import SeriesOperations, base_of, rfc3339
 from tests.chaos.tracking import Cancelled, Expectations, Tracked
 from tests.chaos.values import TEXT_FIELDS, google_value, portal_value
 from tests.chaos.world import Account, World
+from tests.google.sync_support import link_of
 
 ZONES = ("Australia/Sydney", "Australia/Brisbane", "Australia/Perth", "Australia/Adelaide")
 # Operation kinds and their weights; the series_* ones are in series.py.
@@ -118,10 +119,8 @@ class Driver(SeriesOperations):
         for item in self.tracked:
             if item.portal_id == event.id:
                 return item
-        google_id = db.session.scalar(
-            select(EventLink.google_event_id).where(EventLink.event_id == event.id)
-        )
-        found = self._by_google_id(google_id) if google_id else None
+        link = link_of(event)
+        found = self._by_google_id(link.google_event_id) if link else None
         found = found or self._new(f"unknown-portal-{event.id}", event.is_series)
         found.portal_id = event.id
         return found

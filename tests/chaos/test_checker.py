@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from portal.calendar.operations import EventData, create_event
 from portal.calendar.recurrence import occurrence_key
@@ -13,12 +13,13 @@ from portal.calendar.recurrence_ops import create_series
 from portal.extensions import db
 from portal.google.jobs import pull_job
 from portal.google.outbox import kick
-from portal.models import Event, EventLink, User
+from portal.models import Event, User
 from tests.chaos.convergence import Problem, problems
 from tests.chaos.known import KnownBug, explained
 from tests.chaos.tracking import Cancelled, Expectations, Tracked
 from tests.chaos.values import BUSY_TITLE, Value, portal_value
 from tests.chaos.world import World
+from tests.google.sync_support import link_of
 from tests.support.worker import run_jobs
 
 SOON = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
@@ -62,9 +63,7 @@ def test_every_kind_of_divergence_is_reported(world):
             "end": {"date": (SOON.date() + timedelta(days=1)).isoformat()},
         },
     )
-    google_id = db.session.scalar(
-        select(EventLink.google_event_id).where(EventLink.event_id == diverged.id)
-    )
+    google_id = link_of(diverged).google_event_id
     world.google.user_patch_event(
         world.account.calendar_id, google_id, {"summary": "Renamed, unsynced"}
     )
@@ -89,9 +88,7 @@ def test_every_kind_of_divergence_is_reported(world):
 def test_at_busy_only_the_times_are_compared_and_the_title_must_stay_the_portals(world):
     event = portal_adds(world, "Kept here")
     run_jobs()
-    google_id = db.session.scalar(
-        select(EventLink.google_event_id).where(EventLink.event_id == event.id)
-    )
+    google_id = link_of(event).google_event_id
     assert world.google.get_event(world.account.calendar_id, google_id)["summary"] == BUSY_TITLE
     # Renamed in Google: the portal never sent the title, so it neither compares nor pulls it.
     world.google.user_patch_event(
@@ -121,9 +118,7 @@ def test_series_are_compared_occurrence_by_occurrence(world):
     span = (SOON - timedelta(days=1), SOON + timedelta(days=60))
     tracked = Tracked("s1", portal_id=master.id, portal_value=portal_value(master), series=True)
     keys = [occurrence_key((SOON + timedelta(weeks=w)).astimezone(UTC)) for w in range(4)]
-    google_id = db.session.scalar(
-        select(EventLink.google_event_id).where(EventLink.event_id == master.id)
-    )
+    google_id = link_of(master).google_event_id
     assert problems(world, [tracked], span) == []
     # In Google, unknown to the portal: the second occurrence cancelled, the third renamed.
     world.google.user_delete_event(world.account.calendar_id, f"{google_id}_{keys[1]}")

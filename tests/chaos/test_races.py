@@ -30,7 +30,7 @@ from portal.google.jobs import pull_job
 from portal.google.outbox import kick
 from portal.models import Event, EventLink
 from tests.google.conftest import GOOGLE_USER
-from tests.google.sync_support import pending_outbox
+from tests.google.sync_support import link_of, pending_outbox
 from tests.support.occurrences import google_shown, portal_shown
 from tests.support.processes import wait_for
 from tests.support.worker import run_jobs
@@ -102,8 +102,7 @@ def test_a_push_lost_with_its_worker_is_re_enqueued_by_the_sweeper(
     # The operator's sweep (also what the clock runs every minute) should notice the row.
     app.test_cli_runner().invoke(args=["google", "sweep"])
     run_jobs()
-    google_id = google_id_of(event.id)
-    assert google_id is not None, "the event never reached Google"
+    assert link_of(event) is not None, "the event never reached Google"
 
 
 def test_two_enqueuers_at_the_same_moment_queue_one_pull(
@@ -139,13 +138,6 @@ def synced_series(db_backend_is_postgresql, app, chaos_connection, coordinator, 
     return db.session.get(Event, master.id)
 
 
-def google_id_of(event_id: int) -> str | None:
-    """The Google id the portal linked this event to, if it reached Google."""
-    return db.session.scalar(
-        select(EventLink.google_event_id).where(EventLink.event_id == event_id)
-    )
-
-
 def both_sides_show(coordinator, google) -> tuple[list, list]:
     """(start, end, title) of everything each side shows in the next two months."""
     span = (SOON - timedelta(days=1), SOON + timedelta(days=60))
@@ -172,7 +164,7 @@ def pull_now(app, connection) -> None:
 def test_an_occurrence_cancelled_here_while_google_edits_it_does_not_block_the_outbox(
     app, synced_series, chaos_connection, coordinator, google
 ):
-    google_id = google_id_of(synced_series.id)
+    google_id = link_of(synced_series).google_event_id
     second = SOON + timedelta(weeks=1)
     # The coordinator cancels the second occurrence; before that reaches Google, the same
     # occurrence is renamed in Google and the rename is pulled in.
@@ -209,7 +201,7 @@ def test_an_occurrence_cancelled_here_while_google_edits_it_does_not_block_the_o
 def test_occurrences_changed_here_after_google_removed_them_converge(
     app, synced_series, chaos_connection, coordinator, google
 ):
-    google_id = google_id_of(synced_series.id)
+    google_id = link_of(synced_series).google_event_id
     second, fourth = SOON + timedelta(weeks=1), SOON + timedelta(weeks=3)
     # In Google: the second occurrence cancelled, the series cut short before the fourth.
     # The notifications are lost, so the portal does not know.
@@ -242,7 +234,7 @@ def test_occurrences_changed_here_after_google_removed_them_converge(
 def test_an_occurrence_google_changed_is_not_shown_after_this_and_following_here_cut_it_off(
     app, synced_series, chaos_connection, coordinator, google
 ):
-    google_id = google_id_of(synced_series.id)
+    google_id = link_of(synced_series).google_event_id
     third = SOON + timedelta(weeks=2)
     # Renamed in Google; the notification is lost, so the portal does not know yet.
     google.state.set_notification_faults(drop=1)
@@ -301,6 +293,6 @@ def test_a_deletion_committed_while_a_batch_push_runs_still_reaches_google(
     finally:
         pushing.join()
     run_jobs()
-    google_id = google_id_of(last.id)
+    google_id = link_of(last).google_event_id
     assert google.state.get_event(GOOGLE_USER, google_id, include_deleted=False) is None
     assert pending_outbox() == []
