@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict | None = None) -> Flask:
     """Create the portal: configuration, extensions, blueprints, CLI and error pages."""
     from portal.google.channel_directory import install_session_hooks
+    from portal.google.webhook import install_notify_endpoint
 
     app = Flask(
         __name__,
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_cli(app)
     register_error_pages(app)
+    install_notify_endpoint(app)
     return app
 
 
@@ -87,7 +89,6 @@ def register_blueprints(app: Flask) -> None:
     from portal.core.routes import bp as core_bp
     from portal.google.diagnostics_routes import bp as diagnostics_bp
     from portal.google.routes import bp as google_bp
-    from portal.google.webhook import bp as webhook_bp
     from portal.integrations.routes import bp as integrations_bp
     from portal.participants.routes import bp as participants_bp
 
@@ -98,7 +99,6 @@ def register_blueprints(app: Flask) -> None:
         participants_bp,
         integrations_bp,
         google_bp,
-        webhook_bp,
         diagnostics_bp,
     ):
         app.register_blueprint(blueprint)

@@ -90,6 +90,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("PUBLIC_BASE_URL", "").startswith("https://"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Rendered week regions each web process keeps (calendar/week_cache.py); 0: none.
+        "WEEK_CACHE_BYTES": int(env.get("WEEK_CACHE_BYTES", 16 * 1024 * 1024)),
     }
     config.update(google_endpoints(env))
     # Sync tuning; the defaults suit production, tests and benchmarks shorten them.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from portal.calendar.recurrence import Occurrence
 from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, format_hour, format_time, to_local
@@ -59,7 +60,7 @@ class Day:
     all_day: list[Shown] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
 
-    @property
+    @cached_property
     def heading(self) -> str:
         """Monday 5 October."""
         return f"{self.date:%A} {self.date.day} {self.date:%B}"
@@ -105,7 +106,7 @@ class Week:
         """The viewer's zone in words, without inventing abbreviations like AEST."""
         return ZONE_LABELS.get(self.zone_name, self.zone_name)
 
-    @property
+    @cached_property
     def hours(self) -> list[tuple[int, str]]:
         """The grid's rows: each hour with its label."""
         return [(hour, format_hour(hour)) for hour in range(24)]

@@ -301,16 +301,31 @@ def check_rule(master: Event) -> None:
 
 
 def expand(master: Event, exceptions: Iterable[Event], window: Window) -> list[Occurrence]:
-    """The series in a window: the rule's occurrences, less those replaced, plus live exceptions."""
+    """The series in a window: the rule's occurrences, less those replaced, plus live exceptions.
+
+    As in Google, an exception shows only while the rule still has the occurrence it replaces:
+    one left outside a series cut short or re-ruled (on either side) is kept, not shown.
+    """
     exceptions = list(exceptions)
     replaced = {original_of(exception) for exception in exceptions}
+    live = [
+        exception
+        for exception in exceptions
+        if _is_live(exception) and _same_kind(original_of(exception), master)
+    ]
+    stop = window.end_day if master.all_day else window.end_at
+    # Far enough for an exception moved into the window from a later occurrence.
+    originals = _originals_until(master, max([stop, *(original_of(e) for e in live)]))
+    produced = set(originals)
     shown = [
         _from_exception(exception, master.id)
-        for exception in exceptions
-        if _is_live(exception) and original_of(exception) is not None
+        for exception in live
+        if original_of(exception) in produced
     ]
     shown = [occurrence for occurrence in shown if _overlaps(occurrence, window)]
-    for original in _originals_until(master, window.end_day if master.all_day else window.end_at):
+    for original in originals:
+        if original > stop:
+            break
         occurrence = occurrence_at(master, original)
         if original not in replaced and _overlaps(occurrence, window):
             shown.append(occurrence)
@@ -328,9 +343,12 @@ def occurrence_at(master: Event, original: Original) -> Occurrence:
 
 def produces(master: Event, original: Original) -> bool:
     """Whether the master's rule has an occurrence starting at original."""
-    if isinstance(original, datetime) == master.all_day:
-        return False
-    return original in _originals_until(master, original)
+    return _same_kind(original, master) and original in _originals_until(master, original)
+
+
+def _same_kind(original: Original | None, master: Event) -> bool:
+    """Whether an original start is a date for an all-day series, an instant for a timed one."""
+    return original is not None and isinstance(original, datetime) != master.all_day
 
 
 def _originals_until(master: Event, stop: Original) -> list[Original]:

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, g, make_response, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal.auth.access import get_for_business
 from portal.calendar.forms import EventForm, initial_for_event, initial_for_new
@@ -39,6 +49,7 @@ from portal.calendar.recurrence_ops import (
     split_series,
 )
 from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, to_local, today_in
+from portal.calendar.week_cache import rendered_weeks
 from portal.calendar.week_links import WeekLinks
 from portal.core.htmx import is_htmx, render
 from portal.core.timezones import AUSTRALIAN_ZONES, DEFAULT_ZONE, is_valid_zone
@@ -62,30 +73,27 @@ def week():
     zone_name = _viewer_zone()
     today = today_in(zone_name)
     monday = monday_of(request.args.get("week"), today)
+    # Taken before the week is read, so a change landing in between costs the poller one
+    # reload too many instead of a stale week that believes itself current. A region drawn
+    # under it is at least that new, and is served again while the week keeps it (week_cache).
+    g.week_seen = week_fingerprint(current_user.id, monday, zone_name)
+    key = (current_user.id, g.week_seen, today, request.script_root)
+    region = rendered_weeks().region(key, lambda: _draw_week(monday, zone_name, today))
+    if is_htmx():
+        return region
+    return render_template("calendar/week.html", region=Markup(region))
+
+
+def _draw_week(monday: date, zone_name: str, today: date) -> str:
     events = visible_events_in_week(current_user.id, monday, zone_name)
     events += series_in_week(current_user.id, monday, zone_name)
-    return render(
-        "calendar/week.html",
+    return render_template(
         "calendar/_week.html",
         week=build_week(events, monday, zone_name, today),
         event_types=EVENT_TYPES,
         statuses=EVENT_STATUSES,
         links=WeekLinks(),
     )
-
-
-@bp.before_request
-def _fingerprint_before_the_week() -> None:
-    """Take the fingerprint of the week week() is about to read, for the poller it carries.
-
-    Taken before the week is read, so a change landing in between costs one reload too many
-    instead of a stale week that believes itself current. (Kept out of week() itself, which
-    others are changing; moving it there as its first line would do the same.)
-    """
-    if request.endpoint == "calendar.week" and current_user.is_authenticated:
-        zone_name = _viewer_zone()
-        monday = monday_of(request.args.get("week"), today_in(zone_name))
-        g.week_seen = week_fingerprint(current_user.id, monday, zone_name)
 
 
 @bp.get("/fingerprint")

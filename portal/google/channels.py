@@ -24,6 +24,9 @@ from portal.models import GoogleConnection, WatchChannel, utcnow
 DEFAULT_TTL = 7 * 24 * 3600
 RENEW_WITHIN = timedelta(hours=24)
 
+# Where Google posts notifications (answered by webhook.NotifyEndpoint, in front of Flask).
+NOTIFY_PATH = "/google/notify"
+
 
 def hash_token(token: str) -> str:
     """The stored form of a channel token: a database leak must not allow forged messages."""
@@ -37,9 +40,7 @@ def hash_matches(token_hash: str, token: str | None) -> bool:
 
 def webhook_address() -> str:
     """PUBLIC_BASE_URL + /google/notify, where Google posts notifications."""
-    # Built from the URL map rather than url_for: workers have no request to build from.
-    path = current_app.url_map.bind("localhost").build("webhook.notify")
-    return current_app.config["PUBLIC_BASE_URL"] + path
+    return current_app.config["PUBLIC_BASE_URL"] + NOTIFY_PATH
 
 
 def webhook_is_https() -> bool:

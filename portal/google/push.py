@@ -117,9 +117,17 @@ def _push_occurrence(connection: GoogleConnection, event: Event, client: Calenda
         log_push(connection, event, f"One occurrence of “{event.title}” cancelled in Google")
         return "deleted"
     # Writing to an instance id is how Google makes an exception of one occurrence.
-    item = client.patch_event(
-        connection.calendar_id, instance_id, to_google(event, connection.privacy_level)
-    )
+    try:
+        item = client.patch_event(
+            connection.calendar_id, instance_id, to_google(event, connection.privacy_level)
+        )
+    except GoogleApiError as exc:
+        if exc.status not in (404, 410):
+            raise
+        # 410: Google cancelled the occurrence; 404: its series no longer has it (cut short
+        # or re-ruled there). Either way it is gone in Google, and that stands.
+        link = link_event(connection, event, {"id": instance_id, "status": "cancelled"}, 0)
+        return _gone_remotely(connection, event, link)
     link_event(connection, event, item, event.version)
     log_push(connection, event, f"One occurrence of “{event.title}” changed in Google")
     return "updated"

@@ -10,9 +10,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from portal.calendar.queries import exception_for
 from portal.extensions import db
 from portal.google.activity import log_activity
-from portal.google.links import new_link, on_current_calendar, remember
+from portal.google.links import link_for_event, new_link, on_current_calendar, remember
 from portal.google.mapping import (
     from_google,
     is_exception,
@@ -80,6 +81,7 @@ def _apply_remote_event(scope: PullScope, item: dict, counts: PullCounts, log_ea
         if series is None:
             # Its series has not arrived yet (a later page): the caller retries it at the end.
             return "deferred"
+        link = _adopt_exception(scope, item, series)
     if item.get("status") == "cancelled":
         if link is None and series is not None:
             _create_from_google(scope, item, series, cancelled=True)
@@ -120,6 +122,24 @@ def _relink(scope: PullScope, item: dict) -> EventLink | None:
         return None
     # Version 0: the pull compares both sides before deciding who is newer.
     link = new_link(scope.connection, event.id, item["id"])
+    link.synced_version = 0
+    db.session.flush()
+    scope.add_link(link)
+    return link
+
+
+def _adopt_exception(scope: PullScope, item: dict, series: Event) -> EventLink | None:
+    """The portal's own exception of the same occurrence, not on Google yet: link it to item.
+
+    The coordinator changed or cancelled an occurrence while Google changed or cancelled it
+    too; a second exception of one occurrence would be shown twice or block the push.
+    """
+    values = original_start(item)
+    exception = exception_for(series, values["original_start_at"] or values["original_start_date"])
+    if exception is None or link_for_event(scope.connection, exception.id) is not None:
+        return None
+    # Version 0, as in _relink: the pull compares both sides before deciding who is newer.
+    link = new_link(scope.connection, exception.id, item["id"])
     link.synced_version = 0
     db.session.flush()
     scope.add_link(link)

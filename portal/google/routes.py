@@ -1,6 +1,7 @@
 """Connecting Google Calendar: sign-in, callback, calendar, privacy level and disconnect.
 
-Google's push notifications (`/google/notify`) live in portal.google.webhook.
+Google's push notifications (`/google/notify`) are answered in front of Flask: see
+portal.google.webhook.
 """
 
 from __future__ import annotations

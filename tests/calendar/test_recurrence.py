@@ -242,6 +242,34 @@ def test_replaced_occurrences_are_left_out_and_live_exceptions_shown_where_they_
     assert {o.key for o in found if o.id == 10} == {"20261005T220000Z"}
 
 
+def test_an_exception_shows_only_while_the_rule_still_has_its_occurrence():
+    # Cut short (here or in Google) before the fourth day: as in Google, the exception that
+    # replaced the fourth is kept but not shown; one moved in from a later day still is.
+    master = series(datetime(2026, 10, 4, 22, tzinfo=UTC), "RRULE:FREQ=DAILY;COUNT=3")
+    outside = Event(
+        id=12,
+        series_id=1,
+        all_day=False,
+        time_zone=SYDNEY,
+        title="Renamed in Google",
+        original_start_at=datetime(2026, 10, 7, 22, tzinfo=UTC),
+        start_at=datetime(2026, 10, 7, 22, tzinfo=UTC),
+        end_at=datetime(2026, 10, 7, 23, tzinfo=UTC),
+    )
+    pulled_in = Event(
+        id=13,
+        series_id=1,
+        all_day=False,
+        time_zone=SYDNEY,
+        title="Brought forward",
+        original_start_at=datetime(2026, 10, 6, 22, tzinfo=UTC),
+        start_at=datetime(2026, 10, 1, 22, tzinfo=UTC),
+        end_at=datetime(2026, 10, 1, 23, tzinfo=UTC),
+    )
+    found = expand(master, [outside, pulled_in], weeks(date(2026, 9, 28), 2))
+    assert sorted((o.start_at.day, o.id) for o in found) == [(1, 13), (4, 1), (5, 1)]
+
+
 def test_an_occurrence_reads_like_its_event_with_its_own_times():
     master = series(datetime(2026, 10, 4, 22, tzinfo=UTC), "RRULE:FREQ=WEEKLY;BYDAY=MO")
     [later] = expand(master, [], weeks(date(2026, 10, 12), 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event as sa_event
@@ -219,14 +220,17 @@ def test_series_and_their_exceptions_load_in_a_fixed_number_of_queries(client, c
         for n in range(count):
             made.append(n)
             person = factories.make_participant(coordinator.business_id, name=f"P{n}")
+            # The series' occurrence in the week is at 9 + n o'clock; it began n weeks before,
+            # at the same wall-clock time (aware arithmetic in Sydney keeps it across DST).
+            original = MONDAY_NINE + timedelta(hours=n)
+            local = original.astimezone(ZoneInfo("Australia/Sydney")) - timedelta(weeks=n)
             master = factories.make_event(
                 coordinator,
                 f"Series {n}",
-                MONDAY_NINE - timedelta(weeks=n) + timedelta(hours=n),
+                local.astimezone(UTC),
                 recurrence=WEEKLY,
                 participant=person,
             )
-            original = master.start_at + timedelta(weeks=n)
             factories.make_event(
                 coordinator,
                 f"Moved {n}",

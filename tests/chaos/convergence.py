@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from datetime import datetime
 
 from rq.registry import ScheduledJobRegistry
@@ -38,8 +37,6 @@ from tests.support.worker import failed_jobs, run_jobs
 
 # Per series, at most this many occurrence differences are listed.
 MAX_PER_SERIES = 6
-# Rounds of quiescence before a known, permanent blockage may end the wait early.
-HOPELESS_AFTER = 3
 # Activity outcomes that say a connection is in trouble (shown when a run fails).
 TROUBLE = ("failed", "needs_reconnect", "silent_channel", "polling")
 
@@ -60,14 +57,13 @@ class Problem(str):
 
 
 class NotQuiet(AssertionError):
-    """The system was still busy (or hopelessly stuck) when the deadline came."""
+    """The system was still busy when the deadline came."""
 
 
-def quiesce(world: World, deadline: float, hopeless: Callable[[], str] | None = None) -> int:
+def quiesce(world: World, deadline: float) -> int:
     """Sweep the outbox and pull until a round changes nothing; returns the rounds it took.
 
     The workers are stopped first (each finishes its job), so the rounds run here, in order.
-    `hopeless` may name a reason to stop early (a known bug that blocks the outbox for good).
     """
     world.stop_workers()
     runner = world.app.test_cli_runner()
@@ -82,8 +78,6 @@ def quiesce(world: World, deadline: float, hopeless: Callable[[], str] | None = 
         now = fingerprint(world)
         if now == previous and not pending_changes():
             return rounds
-        if rounds >= HOPELESS_AFTER and hopeless is not None and (why := hopeless()):
-            raise NotQuiet(f"gave up after {rounds} rounds ({why}): {stuck_state(world)}")
         previous = now
     raise NotQuiet(f"no quiescence before the deadline ({rounds} rounds): {stuck_state(world)}")
 

@@ -30,7 +30,7 @@ from tests.chaos.convergence import (
 )
 from tests.chaos.driver import Driver
 from tests.chaos.faults import Chaos
-from tests.chaos.known import KnownBug, explained, known_bugs, link_clash
+from tests.chaos.known import KnownBug, explained, known_bugs
 from tests.chaos.world import World
 
 CONVERGE_WITHIN = 30.0
@@ -170,7 +170,7 @@ def _run(
         Problem(f"delayed job overdue, no scheduler moved it: {o}", kind="overdue") for o in overdue
     ]
     try:
-        rounds_taken = quiesce(world, calmed + CONVERGE_WITHIN, hopeless=lambda: _blocked(world))
+        rounds_taken = quiesce(world, calmed + CONVERGE_WITHIN)
     except NotQuiet as stuck:
         # Not converged: a problem like any other, about every change still waiting.
         rounds_taken = 0
@@ -196,12 +196,6 @@ def _run(
         known_bugs(world, found),
         account_states(world),
     )
-
-
-def _blocked(world: World) -> str:
-    """Why waiting longer cannot help (a known bug blocks the outbox for good), or ""."""
-    blocked = any(link_clash(account) for account in world.accounts)
-    return "a known bug blocks the outbox" if blocked else ""
 
 
 def levels_of(world: World) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ A coordinator's save loads the event, then writes it back; a pull job may commit
 change to the same event in between. A worker may die with a job it took off the queue. Two
 processes may enqueue the same connection's pull at the same moment. A deletion may commit
 while a batch push is on its way. And occurrences of a series may be changed on both sides at
-once: the strict xfails below are product bugs the chaos run found (tests/chaos/known.py).
+once: the series tests below replay product bugs the chaos run found (seeds in each).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from portal.calendar.recurrence_ops import (
     create_series,
     delete_occurrence,
     edit_occurrence,
+    edit_series,
     split_series,
 )
 from portal.extensions import db
@@ -153,17 +154,11 @@ def pull_now(app, connection) -> None:
     db.session.expire_all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: the push links the portal's cancelled occurrence to the instance id "
-    "a pull already linked to Google's edit of it: IntegrityError on event_link's "
-    "(connection, calendar, google_event_id), on every retry; the change never leaves the "
-    "outbox, nor does any series or occurrence change queued after it (chaos seeds "
-    "310349831 busy, 854193694 full)",
-)
 def test_an_occurrence_cancelled_here_while_google_edits_it_does_not_block_the_outbox(
     app, synced_series, chaos_connection, coordinator, google
 ):
+    """Chaos seeds 310349831 (busy), 854193694 (full): the pull made a second exception of the
+    occurrence, and the push's link to the same instance failed on every retry."""
     google_id = link_of(synced_series).google_event_id
     second = SOON + timedelta(weeks=1)
     # The coordinator cancels the second occurrence; before that reaches Google, the same
@@ -192,15 +187,11 @@ def test_an_occurrence_cancelled_here_while_google_edits_it_does_not_block_the_o
     assert here == there
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: an occurrence changed in the portal after Google cancelled it (410) "
-    "or cut its series short with 'this and following' (404) stays live in the portal; the "
-    "push only records 'Google refused' (chaos seeds 555802708 busy, 423569000 full)",
-)
 def test_occurrences_changed_here_after_google_removed_them_converge(
     app, synced_series, chaos_connection, coordinator, google
 ):
+    """Chaos seeds 555802708 (busy), 423569000 (full): Google answered 410 and 404, the push
+    recorded "Google refused" and the portal went on showing both occurrences."""
     google_id = link_of(synced_series).google_event_id
     second, fourth = SOON + timedelta(weeks=1), SOON + timedelta(weeks=3)
     # In Google: the second occurrence cancelled, the series cut short before the fourth.
@@ -225,15 +216,11 @@ def test_occurrences_changed_here_after_google_removed_them_converge(
     assert here == there
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: an occurrence Google changed, pulled after 'this and following' here "
-    "cut the series before it, becomes a live exception outside its series' rule: the portal "
-    "shows it, Google (like the rule) does not (chaos seed 49113334, private_title)",
-)
 def test_an_occurrence_google_changed_is_not_shown_after_this_and_following_here_cut_it_off(
     app, synced_series, chaos_connection, coordinator, google
 ):
+    """Chaos seed 49113334 (private title): the pulled exception lay outside its series' rule
+    and the portal showed it, where Google (like the rule) does not."""
     google_id = link_of(synced_series).google_event_id
     third = SOON + timedelta(weeks=2)
     # Renamed in Google; the notification is lost, so the portal does not know yet.
@@ -251,6 +238,44 @@ def test_an_occurrence_google_changed_is_not_shown_after_this_and_following_here
     pull_now(app, chaos_connection)
     here, there = both_sides_show(coordinator, google)
     assert here == there
+
+
+def test_all_events_moved_on_either_side_after_one_was_edited_converge(
+    app, synced_series, chaos_connection, coordinator, google
+):
+    """Moving every occurrence leaves an edited one's exception without its occurrence: both
+    sides then show the moved series alone (the chaos run's "all events" edits change text
+    only, so this replays the move in a fixed order)."""
+    google_id = link_of(synced_series).google_event_id
+    second = SOON + timedelta(weeks=1)
+    data = replace(EventData.of(synced_series), title="Edited here", start_at=second)
+    edit_occurrence(synced_series, second, replace(data, end_at=second + timedelta(hours=1)))
+    db.session.commit()
+    kick(coordinator.id)
+    run_jobs()
+    # The portal moves all events an hour later; then Google moves them another hour.
+    later = replace(EventData.of(synced_series), start_at=SOON + timedelta(hours=1))
+    edit_series(synced_series, replace(later, end_at=SOON + timedelta(hours=2)))
+    db.session.commit()
+    kick(coordinator.id)
+    run_jobs()
+    pull_now(app, chaos_connection)
+    here, there = both_sides_show(coordinator, google)
+    assert here == there and len(here) == 4 and "Edited here" not in {s[2] for s in here}
+    zone = {"timeZone": "Australia/Sydney"}
+    google.state.user_patch_event(
+        GOOGLE_USER,
+        google_id,
+        {
+            "start": {"dateTime": (SOON + timedelta(hours=2)).isoformat(), **zone},
+            "end": {"dateTime": (SOON + timedelta(hours=3)).isoformat(), **zone},
+        },
+    )
+    google.state.wait_notifications()
+    run_jobs()
+    pull_now(app, chaos_connection)
+    here, there = both_sides_show(coordinator, google)
+    assert here == there and len(here) == 4
 
 
 def _work_the_queue(app) -> None:
