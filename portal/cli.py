@@ -39,6 +39,7 @@ def clock() -> None:
 
     from portal.core.queue import redis_connection
     from portal.google import jobs
+    from portal.google.queueing import OVERDUE_EVERY
 
     queue = current_app.config["RQ_QUEUE"]
     scheduler = CronScheduler(connection=redis_connection())
@@ -46,5 +47,5 @@ def clock() -> None:
     scheduler.register(jobs.sweep_job, queue, interval=60, job_timeout=300)
     scheduler.register(jobs.safety_net_job, queue, interval=60, job_timeout=300)
     scheduler.register(jobs.channels_job, queue, interval=600, job_timeout=600)
-    scheduler.register(jobs.overdue_job, queue, interval=60, job_timeout=60)
+    scheduler.register(jobs.overdue_job, queue, interval=OVERDUE_EVERY, job_timeout=60)
     scheduler.start()

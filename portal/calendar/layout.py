@@ -140,7 +140,10 @@ def build_week(events: list[Shown], monday: date, zone_name: str, today: date) -
         start = to_local(event.start_at, zone_name).replace(tzinfo=None)
         end = to_local(event.end_at, zone_name).replace(tzinfo=None)
         label = _time_label(event, start, end, zone_name)
-        for day in days:
+        # Only the days from its start to its end can hold a piece of it.
+        first = max((start.date() - monday).days, 0)
+        last = min((end.date() - monday).days, 6)
+        for day in days[first : last + 1] if first <= last else ():
             block = _block_on(day.date, event, start, end, label)
             if block is not None:
                 day.blocks.append(block)

@@ -135,7 +135,10 @@ def split_series(
         rule = with_count_reduced(rule, occurrences_before(master, original))
     _end_before(master, original)
     owner = db.session.get(User, master.owner_id)
-    return create_series(owner, data, rule)
+    following = create_series(owner, data, rule)
+    # The rest of a series made in Google is still the coordinator's Google series.
+    following.origin = master.origin
+    return following
 
 
 def delete_following(master: Event, original: Original) -> Event:
@@ -203,6 +206,9 @@ def _require_occurrence(master: Event, original: Original) -> None:
 
 def _make_exception_of(event: Event, master: Event, original: Original) -> None:
     event.series_id = master.id
+    # An occurrence of a series made in Google was made there: Google keeps owning its text,
+    # so "busy only" never renames it to the busy title.
+    event.origin = master.origin
     # An exception never carries a rule: Google keeps it on the series only.
     event.recurrence = None
     if isinstance(original, datetime):

@@ -305,3 +305,32 @@ def test_google_edits_of_each_scope_reach_the_portal_occurrence_for_occurrence(
     google.state.user_patch_event(GOOGLE_USER, series["id"], {"summary": "Renamed series"})
     pull(connected)
     assert portal_occurrences(coordinator.id) == google_occurrences(google)
+
+
+def test_with_busy_only_changing_a_google_series_here_keeps_its_google_titles(
+    connected, coordinator, google
+):
+    from dataclasses import replace
+
+    from portal.calendar.operations import EventData
+    from portal.calendar.recurrence_ops import edit_occurrence, split_series
+
+    connected.privacy_level = "busy"
+    db.session.commit()
+    series = google_series(google)
+    pull(connected)
+    master = db.session.scalar(select(Event).where(Event.recurrence.is_not(None)))
+    # One occurrence moved an hour later, then this and following from the fifth on.
+    second, fifth = FIRST + timedelta(weeks=1), FIRST + timedelta(weeks=4) - timedelta(hours=1)
+    moved = replace(EventData.of(master), start_at=second + timedelta(hours=1))
+    edit_occurrence(master, second, replace(moved, end_at=second + timedelta(hours=2)))
+    later = replace(EventData.of(master), start_at=fifth + timedelta(hours=2))
+    split_series(master, fifth, replace(later, end_at=fifth + timedelta(hours=3)))
+    db.session.commit()
+    kick(coordinator.id)
+    run_jobs()
+    span = (FIRST - timedelta(days=1), FIRST + timedelta(weeks=8))
+    there = google_shown(google.state, GOOGLE_USER, *span)
+    assert [s.title for s in there] == ["Weekly check-in"] * 6
+    assert [s[:3] for s in portal_shown(coordinator.id, *span)] == [s[:3] for s in there]
+    assert google.state.get_event(GOOGLE_USER, series["id"])["summary"] == "Weekly check-in"
