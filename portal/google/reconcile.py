@@ -120,12 +120,7 @@ def _relink(scope: PullScope, item: dict) -> EventLink | None:
     # is not our series.
     if is_exception(item) != event.is_exception:
         return None
-    # Version 0: the pull compares both sides before deciding who is newer.
-    link = new_link(scope.connection, event.id, item["id"])
-    link.synced_version = 0
-    db.session.flush()
-    scope.add_link(link)
-    return link
+    return _link_unsynced(scope, event.id, item)
 
 
 def _adopt_exception(scope: PullScope, item: dict, series: Event) -> EventLink | None:
@@ -138,8 +133,13 @@ def _adopt_exception(scope: PullScope, item: dict, series: Event) -> EventLink |
     exception = exception_for(series, values["original_start_at"] or values["original_start_date"])
     if exception is None or link_for_event(scope.connection, exception.id) is not None:
         return None
-    # Version 0, as in _relink: the pull compares both sides before deciding who is newer.
-    link = new_link(scope.connection, exception.id, item["id"])
+    return _link_unsynced(scope, exception.id, item)
+
+
+def _link_unsynced(scope: PullScope, event_id: int, item: dict) -> EventLink:
+    """Link an existing portal event to a Google item neither side knew was its copy."""
+    # Version 0: the pull compares both sides before deciding who is newer.
+    link = new_link(scope.connection, event_id, item["id"])
     link.synced_version = 0
     db.session.flush()
     scope.add_link(link)

@@ -208,29 +208,34 @@ def test_until_and_count_end_a_series():
     assert [s.day for s in starts(count, weeks(date(2026, 10, 5), 8))] == [4, 11, 18]
 
 
+def exception_of_daily(
+    event_id: int, title: str, original_day: int, start_day: int, start_hour: int = 22, **fields
+) -> Event:
+    """An hour-long exception (never saved) of series 1, replacing the 22:00 UTC occurrence on
+    original_day October and starting at start_hour UTC on start_day."""
+    start = datetime(2026, 10, start_day, start_hour, tzinfo=UTC)
+    return Event(
+        id=event_id,
+        series_id=1,
+        all_day=False,
+        time_zone=SYDNEY,
+        title=title,
+        original_start_at=datetime(2026, 10, original_day, 22, tzinfo=UTC),
+        start_at=start,
+        end_at=start + timedelta(hours=1),
+        **fields,
+    )
+
+
 def test_replaced_occurrences_are_left_out_and_live_exceptions_shown_where_they_went():
     master = series(datetime(2026, 10, 4, 22, tzinfo=UTC), "RRULE:FREQ=DAILY;COUNT=5")
-    moved = Event(
-        id=10,
-        series_id=1,
-        all_day=False,
-        time_zone=SYDNEY,
-        title="Moved",
-        original_start_at=datetime(2026, 10, 5, 22, tzinfo=UTC),
-        start_at=datetime(2026, 10, 6, 3, tzinfo=UTC),
-        end_at=datetime(2026, 10, 6, 4, tzinfo=UTC),
+    moved = exception_of_daily(10, "Moved", original_day=5, start_day=5)
+    moved.start_at, moved.end_at = (
+        moved.start_at + timedelta(hours=5),
+        moved.end_at + timedelta(hours=5),
     )
-    cancelled = Event(
-        id=11,
-        series_id=1,
-        all_day=False,
-        time_zone=SYDNEY,
-        title="Gone",
-        original_start_at=datetime(2026, 10, 6, 22, tzinfo=UTC),
-        start_at=datetime(2026, 10, 6, 22, tzinfo=UTC),
-        end_at=datetime(2026, 10, 6, 23, tzinfo=UTC),
-        deleted_at=datetime(2026, 9, 1, tzinfo=UTC),
-        deleted_by="portal",
+    cancelled = exception_of_daily(
+        11, "Gone", 6, 6, deleted_at=datetime(2026, 9, 1, tzinfo=UTC), deleted_by="portal"
     )
     found = expand(master, [moved, cancelled], weeks(date(2026, 10, 5), 1))
     assert sorted((o.start_at.day, o.start_at.hour, o.id) for o in found) == [
@@ -246,26 +251,8 @@ def test_an_exception_shows_only_while_the_rule_still_has_its_occurrence():
     # Cut short (here or in Google) before the fourth day: as in Google, the exception that
     # replaced the fourth is kept but not shown; one moved in from a later day still is.
     master = series(datetime(2026, 10, 4, 22, tzinfo=UTC), "RRULE:FREQ=DAILY;COUNT=3")
-    outside = Event(
-        id=12,
-        series_id=1,
-        all_day=False,
-        time_zone=SYDNEY,
-        title="Renamed in Google",
-        original_start_at=datetime(2026, 10, 7, 22, tzinfo=UTC),
-        start_at=datetime(2026, 10, 7, 22, tzinfo=UTC),
-        end_at=datetime(2026, 10, 7, 23, tzinfo=UTC),
-    )
-    pulled_in = Event(
-        id=13,
-        series_id=1,
-        all_day=False,
-        time_zone=SYDNEY,
-        title="Brought forward",
-        original_start_at=datetime(2026, 10, 6, 22, tzinfo=UTC),
-        start_at=datetime(2026, 10, 1, 22, tzinfo=UTC),
-        end_at=datetime(2026, 10, 1, 23, tzinfo=UTC),
-    )
+    outside = exception_of_daily(12, "Renamed in Google", original_day=7, start_day=7)
+    pulled_in = exception_of_daily(13, "Brought forward", original_day=6, start_day=1)
     found = expand(master, [outside, pulled_in], weeks(date(2026, 9, 28), 2))
     assert sorted((o.start_at.day, o.id) for o in found) == [(1, 13), (4, 1), (5, 1)]
 

@@ -147,6 +147,15 @@ def both_sides_show(coordinator, google) -> tuple[list, list]:
     return here, there
 
 
+def change_occurrence(
+    master: Event, original: datetime, title: str, later_by: timedelta = timedelta()
+) -> None:
+    """Edit one hour-long occurrence here: a new title, and moved later_by."""
+    start = original + later_by
+    data = replace(EventData.of(master), title=title, start_at=start)
+    edit_occurrence(master, original, replace(data, end_at=start + timedelta(hours=1)))
+
+
 def pull_now(app, connection) -> None:
     """Run a pull right here, whatever is queued or put off (the order is the test's)."""
     with app.app_context():
@@ -205,9 +214,7 @@ def test_occurrences_changed_here_after_google_removed_them_converge(
     google.state.wait_notifications()
     # In the portal, before any pull: both occurrences moved.
     for original in (second, fourth):
-        moved = original + timedelta(hours=2)
-        data = replace(EventData.of(synced_series), title="Moved here", start_at=moved)
-        edit_occurrence(synced_series, original, replace(data, end_at=moved + timedelta(hours=1)))
+        change_occurrence(synced_series, original, "Moved here", later_by=timedelta(hours=2))
     db.session.commit()
     kick(coordinator.id)
     run_jobs()
@@ -247,9 +254,7 @@ def test_all_events_moved_on_either_side_after_one_was_edited_converge(
     sides then show the moved series alone (the chaos run's "all events" edits change text
     only, so this replays the move in a fixed order)."""
     google_id = link_of(synced_series).google_event_id
-    second = SOON + timedelta(weeks=1)
-    data = replace(EventData.of(synced_series), title="Edited here", start_at=second)
-    edit_occurrence(synced_series, second, replace(data, end_at=second + timedelta(hours=1)))
+    change_occurrence(synced_series, SOON + timedelta(weeks=1), "Edited here")
     db.session.commit()
     kick(coordinator.id)
     run_jobs()
