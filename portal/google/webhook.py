@@ -58,9 +58,10 @@ class NotifyEndpoint:
         _drain(environ)
         with self.app.app_context():
             try:
-                receive_notification(EnvironHeaders(environ))
-                # Only a `sync` message writes (once per channel); most take no session at all.
-                if db.session.registry.has() and db.session().in_transaction():
+                outcome = receive_notification(EnvironHeaders(environ))
+                # Only a `sync` message writes (once per channel): the rest commit nothing,
+                # and a channel read from the database is simply rolled back at teardown.
+                if outcome == "sync":
                     db.session.commit()
             except Exception:
                 db.session.rollback()

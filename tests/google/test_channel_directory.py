@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
+from portal.google.channels import hash_token
 from portal.google.notice_log import outcome_counts
 from portal.models import GoogleConnection, WatchChannel, utcnow
 from tests.google.test_realtime import notify as google_notifies
@@ -94,3 +96,32 @@ def test_with_redis_down_a_genuine_notification_is_still_answered(app, client, c
         notify(client, channel, token)  # asserts the 200
     finally:
         app.extensions.pop("coordinoter_redis", None)
+
+
+def test_forged_channel_ids_cost_no_database_query_once_the_roster_is_read(client, connected):
+    open_channel(connected)
+    notify(client, "forged-1", "guessed")  # the first reads the roster of channel ids
+    forged = [f"forged-{n}" for n in range(2, 12)]
+    assert statements_during(lambda: [notify(client, f, "guessed") for f in forged]) == []
+    assert outcome_counts(redis_connection(), hours=1)["unknown_channel"] == 11
+    assert get_queue().count == 0
+
+
+def test_a_channel_another_process_just_added_is_heard_at_once(client, connected):
+    notify(client, "forged", "guessed")  # the roster is read before the channel exists
+    # A worker process commits a new channel (as channel renewal does), then Google names it.
+    token = "a-secret-only-google-and-we-know"
+    with Session(db.engine) as other:
+        other.add(
+            WatchChannel(
+                connection_id=connected.id,
+                channel_id="added-by-a-worker",
+                token_hash=hash_token(token),
+                calendar_id=connected.calendar_id,
+                expires_at=utcnow() + timedelta(days=7),
+            )
+        )
+        other.commit()
+    notify(client, "added-by-a-worker", token)
+    assert outcome_counts(redis_connection(), hours=1) == Counter(unknown_channel=1, accepted=1)
+    assert get_queue().count == 1

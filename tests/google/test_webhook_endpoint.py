@@ -9,8 +9,11 @@ from __future__ import annotations
 import logging
 import socket
 
+from redis import Redis
+
 from portal import create_app
 from portal.core.queue import redis_connection
+from portal.google.channel_directory import GENERATION_KEY
 from portal.google.notice_log import outcome_counts
 from portal.google.webhook import EnvironHeaders
 from tests.conftest import base_config
@@ -50,6 +53,8 @@ def closed_port() -> int:
 def test_a_database_that_cannot_be_reached_answers_503_so_google_retries(redis_url, caplog):
     unreachable = f"postgresql+psycopg://coordinoter@127.0.0.1:{closed_port()}/none"
     portal = create_app(base_config(unreachable, redis_url))
+    # A channel was just added elsewhere: this process must read the channels again.
+    Redis.from_url(redis_url).set(GENERATION_KEY, "changed-elsewhere")
     with caplog.at_level(logging.ERROR, logger="portal.google.webhook"):
         response = portal.test_client().post(
             "/google/notify",
