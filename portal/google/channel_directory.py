@@ -97,7 +97,7 @@ def may_exist(channel_id: str) -> bool:
         or roster.generation != generation
         or time.monotonic() - roster.read_at >= ROSTER_KEEP_SECONDS
     ):
-        # The generation first, then the rows (as in reload): never newer than its tag.
+        # The generation first, then the rows (as in reload): rows at least as new as their tag.
         since = utcnow() - timedelta(days=ROSTER_STOPPED_DAYS)
         ids = db.session.scalars(
             select(WatchChannel.channel_id).where(
