@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.extensions import db
 from portal.google.activity import log_activity
@@ -163,6 +163,22 @@ def orphan_channels() -> list[WatchChannel]:
         )
     )
     return list(db.session.scalars(stmt))
+
+
+# Stopped channels are kept this long (the card and the logs may still name one), then erased.
+KEEP_STOPPED = timedelta(days=30)
+
+
+def forget_stopped_channels() -> int:
+    """Erase channel rows stopped more than KEEP_STOPPED ago; returns how many went.
+
+    Renewal leaves one stopped row per connection every week. They are past the webhook's
+    roster (a week) long before this, so no process needs telling.
+    """
+    result = db.session.execute(
+        delete(WatchChannel).where(WatchChannel.stopped_at < utcnow() - KEEP_STOPPED)
+    )
+    return result.rowcount
 
 
 def connections_without_channel() -> list[int]:

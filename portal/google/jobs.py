@@ -369,7 +369,8 @@ def safety_net_job() -> int:
 
 @job
 def channels_job() -> dict:
-    """Scheduler: renew channels expiring within a day, open missing ones, stop orphans."""
+    """Scheduler: renew channels expiring within a day, open missing ones, stop orphans,
+    and erase channels stopped long ago."""
     renew = {channel.connection_id for channel in channels.channels_due_for_renewal()}
     renew.update(channels.connections_without_channel())
     opened = sum(enqueue_once("channel", channel_job, cid) for cid in renew)
@@ -377,8 +378,9 @@ def channels_job() -> dict:
     for channel in channels.orphan_channels():
         _stop_orphan(channel)
         stopped += 1
+    forgotten = channels.forget_stopped_channels()
     db.session.commit()
-    return {"renewing": opened, "stopped": stopped}
+    return {"renewing": opened, "stopped": stopped, "forgotten": forgotten}
 
 
 def _stop_orphan(channel: WatchChannel) -> None:

@@ -153,6 +153,18 @@ def test_channels_are_renewed_before_expiry_new_first_then_old_stopped(client, c
     assert watch_at < stop_at
 
 
+def test_channels_stopped_a_month_ago_are_erased_and_recent_ones_kept(connected):
+    live = db.session.scalar(select(WatchChannel).where(WatchChannel.stopped_at.is_(None)))
+    long_ago, recently = open_channel(connected)[0], open_channel(connected)[0]
+    long_ago.stopped_at = utcnow() - timedelta(days=31)
+    recently.stopped_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    kept = {live.id, recently.id}
+    channels_job()
+    db.session.expire_all()
+    assert set(db.session.scalars(select(WatchChannel.id))) == kept
+
+
 def test_both_channels_are_accepted_while_they_overlap(client, connected):
     first, first_token = open_channel(connected)
     second, second_token = open_channel(connected)
