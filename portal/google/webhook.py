@@ -10,10 +10,11 @@ environ, and an empty 200. Everything else goes on to Flask untouched.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
+from werkzeug.datastructures import EnvironHeaders
 
 from portal.extensions import db
 from portal.google.channels import NOTIFY_PATH
@@ -25,22 +26,6 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
-
-
-class EnvironHeaders(Mapping[str, str]):
-    """Request headers read straight from a WSGI environ (X-Goog-Channel-ID: HTTP_X_GOOG_…)."""
-
-    def __init__(self, environ: dict[str, Any]) -> None:
-        self._environ = environ
-
-    def __getitem__(self, name: str) -> str:
-        return self._environ["HTTP_" + name.upper().replace("-", "_")]
-
-    def __iter__(self):
-        return (key[5:].replace("_", "-").title() for key in self._environ if key[:5] == "HTTP_")
-
-    def __len__(self) -> int:
-        return sum(1 for key in self._environ if key[:5] == "HTTP_")
 
 
 class NotifyEndpoint:

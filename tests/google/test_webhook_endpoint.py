@@ -15,7 +15,6 @@ from portal import create_app
 from portal.core.queue import redis_connection
 from portal.google.channel_directory import GENERATION_KEY
 from portal.google.notice_log import outcome_counts
-from portal.google.webhook import EnvironHeaders
 from tests.conftest import base_config
 from tests.google.test_realtime import notify
 
@@ -66,14 +65,3 @@ def test_a_database_that_cannot_be_reached_answers_503_so_google_retries(redis_u
         )
     assert (response.status_code, response.data) == (503, b"")
     assert "could not take a Google notification" in caplog.text
-
-
-def test_headers_are_read_from_the_environ_by_their_http_names():
-    headers = EnvironHeaders(
-        {"HTTP_X_GOOG_CHANNEL_ID": "abc", "HTTP_X_GOOG_RESOURCE_STATE": "sync", "PATH_INFO": "/"}
-    )
-    assert headers.get("X-Goog-Channel-ID") == "abc"
-    assert headers.get("x-goog-resource-state") == "sync"
-    assert headers.get("X-Goog-Channel-Token") is None
-    assert sorted(headers) == ["X-Goog-Channel-Id", "X-Goog-Resource-State"]
-    assert len(headers) == 2
