@@ -1,8 +1,9 @@
 """Product bugs the chaos run finds that are not fixed yet, and how to recognise each one in
 the state a run ends in.
 
-Each has a replay in a fixed order in test_races.py (a strict xfail, so fixing the bug shows
-up there). A chaos run whose every problem concerns events such a bug explains is reported
+Each has a replay in a fixed order (a strict xfail, so fixing the bug shows up there): today
+only RQ's scheduler, in test_scheduler.py; the series bugs once here are fixed and replayed
+in test_races.py. A chaos run whose every problem concerns events such a bug explains is reported
 as an expected failure that names its seed; any other problem fails the run as before.
 CHAOS_STRICT=1 fails on these too (for whoever fixes them).
 """
