@@ -39,6 +39,13 @@ from tests.support.worker import run_jobs
 SOON = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
 
 
+def push_now(coordinator) -> None:
+    """Commit the coordinator's changes and push them to Google right here."""
+    db.session.commit()
+    kick(coordinator.id)
+    run_jobs()
+
+
 @pytest.fixture
 def synced_event(app, db_backend_is_postgresql, chaos_connection, coordinator) -> Event:
     """A portal event already on Google."""
@@ -48,9 +55,7 @@ def synced_event(app, db_backend_is_postgresql, chaos_connection, coordinator) -
             "Home visit", "Australia/Sydney", start_at=SOON, end_at=SOON + timedelta(hours=1)
         ),
     )
-    db.session.commit()
-    kick(coordinator.id)
-    run_jobs()
+    push_now(coordinator)
     return db.session.get(Event, event.id)
 
 
@@ -131,9 +136,7 @@ def synced_series(db_backend_is_postgresql, app, chaos_connection, coordinator, 
         "Weekly check-in", "Australia/Sydney", start_at=SOON, end_at=SOON + timedelta(hours=1)
     )
     master = create_series(coordinator, data, "RRULE:FREQ=WEEKLY;COUNT=4")
-    db.session.commit()
-    kick(coordinator.id)
-    run_jobs()
+    push_now(coordinator)
     google.state.wait_notifications()
     run_jobs()
     return db.session.get(Event, master.id)
@@ -154,6 +157,13 @@ def change_occurrence(
     start = original + later_by
     data = replace(EventData.of(master), title=title, start_at=start)
     edit_occurrence(master, original, replace(data, end_at=start + timedelta(hours=1)))
+
+
+def synced_both_ways(app, connection, coordinator, google) -> tuple[list, list]:
+    """Push the coordinator's changes, then pull Google's: what each side shows then."""
+    push_now(coordinator)
+    pull_now(app, connection)
+    return both_sides_show(coordinator, google)
 
 
 def pull_now(app, connection) -> None:
@@ -187,9 +197,7 @@ def test_an_occurrence_cancelled_here_while_google_edits_it_does_not_block_the_o
     start = SOON + timedelta(days=1)
     data = EventData("Later", "Australia/Sydney", start_at=start, end_at=start + timedelta(hours=1))
     later = create_series(coordinator, data, "RRULE:FREQ=DAILY;COUNT=2")
-    db.session.commit()
-    kick(coordinator.id)
-    run_jobs()
+    push_now(coordinator)
     assert db.session.scalar(select(EventLink.id).where(EventLink.event_id == later.id))
     assert pending_outbox() == []
     here, there = both_sides_show(coordinator, google)
@@ -215,11 +223,7 @@ def test_occurrences_changed_here_after_google_removed_them_converge(
     # In the portal, before any pull: both occurrences moved.
     for original in (second, fourth):
         change_occurrence(synced_series, original, "Moved here", later_by=timedelta(hours=2))
-    db.session.commit()
-    kick(coordinator.id)
-    run_jobs()
-    pull_now(app, chaos_connection)
-    here, there = both_sides_show(coordinator, google)
+    here, there = synced_both_ways(app, chaos_connection, coordinator, google)
     assert here == there
 
 
@@ -239,11 +243,7 @@ def test_an_occurrence_google_changed_is_not_shown_after_this_and_following_here
     data = replace(EventData.of(synced_series), title="New format", start_at=third)
     data = replace(data, end_at=third + timedelta(hours=1))
     split_series(synced_series, third, data)
-    db.session.commit()
-    kick(coordinator.id)
-    run_jobs()
-    pull_now(app, chaos_connection)
-    here, there = both_sides_show(coordinator, google)
+    here, there = synced_both_ways(app, chaos_connection, coordinator, google)
     assert here == there
 
 
@@ -255,17 +255,11 @@ def test_all_events_moved_on_either_side_after_one_was_edited_converge(
     only, so this replays the move in a fixed order)."""
     google_id = link_of(synced_series).google_event_id
     change_occurrence(synced_series, SOON + timedelta(weeks=1), "Edited here")
-    db.session.commit()
-    kick(coordinator.id)
-    run_jobs()
+    push_now(coordinator)
     # The portal moves all events an hour later; then Google moves them another hour.
     later = replace(EventData.of(synced_series), start_at=SOON + timedelta(hours=1))
     edit_series(synced_series, replace(later, end_at=SOON + timedelta(hours=2)))
-    db.session.commit()
-    kick(coordinator.id)
-    run_jobs()
-    pull_now(app, chaos_connection)
-    here, there = both_sides_show(coordinator, google)
+    here, there = synced_both_ways(app, chaos_connection, coordinator, google)
     assert here == there and len(here) == 4 and "Edited here" not in {s[2] for s in here}
     zone = {"timeZone": "Australia/Sydney"}
     google.state.user_patch_event(
@@ -298,9 +292,7 @@ def test_a_deletion_committed_while_a_batch_push_runs_still_reaches_google(
     events = [
         create_event(coordinator, replace(data, title=f"Visit {n}")) for n in range(BATCH_SIZE + 2)
     ]
-    db.session.commit()
-    kick(coordinator.id)
-    run_jobs()
+    push_now(coordinator)
     for event in events:
         update_event(event, replace(EventData.of(event), title=f"{event.title} (moved)"))
     db.session.commit()
