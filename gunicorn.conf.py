@@ -5,7 +5,6 @@ which sync workers close after every request. WEB_CONCURRENCY (processes) and
 WEB_THREADS tune it per dyno size.
 """
 
-import gc
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
@@ -20,10 +19,8 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 
 
 def post_worker_init(worker: object) -> None:
-    """Freeze everything loaded at start-up out of the garbage collector's reach.
+    """Set up the garbage collector once the app is loaded (portal/core/collector.py)."""
+    # Imported here: the master process never loads the app.
+    from portal.core.collector import settle_collector
 
-    The app's modules, SQLAlchemy's mappers and Jinja's templates live as long as the process;
-    without this, every full collection walks them again and a request that triggers one
-    takes ~3x longer (bench.week_view's p95).
-    """
-    gc.freeze()
+    settle_collector()

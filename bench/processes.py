@@ -69,7 +69,37 @@ def start_gunicorn(
     process = spawn(f"gunicorn-{port}", argv, env)
     url = f"http://127.0.0.1:{port}/healthz"
     wait_until(lambda: _answers(url, process), 30, f"gunicorn on port {port}")
+    # The first worker to answer is not the last to load the app: measured too early, the
+    # others' start-up (a second or two of CPU each, on 2 cores) was timed as latency.
+    wait_until(lambda: _workers_idle(process.pid, workers), 60, f"gunicorn's {workers} workers")
     return process
+
+
+def _workers_idle(master: int, workers: int, window: float = 0.3) -> bool:
+    """Whether the master has all its workers and none of them used the CPU for a moment."""
+    children = _children(master)
+    if len(children) < workers:
+        return False
+    before = {pid: _cpu_ticks(pid) for pid in children}
+    time.sleep(window)
+    busy = (_cpu_ticks(pid) - ticks for pid, ticks in before.items())
+    # Under 5 % of a core each: done loading, waiting for requests.
+    return all(used <= window * os.sysconf("SC_CLK_TCK") * 0.05 for used in busy)
+
+
+def _children(pid: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User and system CPU time a process has used, in clock ticks (Linux's /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
 def _answers(url: str, process: subprocess.Popen) -> bool:

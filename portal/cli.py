@@ -22,6 +22,7 @@ def worker(burst: bool, with_scheduler: bool) -> None:
     """Run an RQ worker inside this app's context (one process; scale by adding processes)."""
     from rq import SimpleWorker
 
+    from portal.core.collector import settle_collector
     from portal.core.queue import get_queue, redis_connection
 
     # SimpleWorker runs jobs in this process, inside the app context the flask CLI pushed;
@@ -29,6 +30,7 @@ def worker(burst: bool, with_scheduler: bool) -> None:
     queue = get_queue()
     worker = SimpleWorker([queue], connection=redis_connection())
     current_app.logger.info("worker listening on %s", queue.name)
+    settle_collector()
     worker.work(burst=burst, with_scheduler=with_scheduler)
 
 

@@ -50,6 +50,14 @@ class Block:
         """Share of the day column when events overlap, in percent."""
         return round(100 / self.columns, 3)
 
+    @property
+    def style(self) -> str:
+        """Its place in the day column, as the custom properties calendar.css reads."""
+        return (
+            f"--top: {self.top}; --height: {self.height}; "
+            f"--left: {self.left}; --width: {self.width};"
+        )
+
 
 @dataclass
 class Day:

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from portal.auth.access import get_for_business
+from portal.calendar.cards import Cards
 from portal.calendar.forms import EventForm, initial_for_event, initial_for_new
 from portal.calendar.layout import build_week, monday_of
 from portal.calendar.operations import delete_event
@@ -55,7 +56,7 @@ from portal.core.htmx import is_htmx, render
 from portal.core.timezones import AUSTRALIAN_ZONES, DEFAULT_ZONE, is_valid_zone
 from portal.extensions import db
 from portal.google.outbox import kick
-from portal.models import EVENT_STATUSES, EVENT_TYPES, Event, utcnow
+from portal.models import Event, utcnow
 from portal.participants.queries import participants_of
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -87,12 +88,12 @@ def week():
 def _draw_week(monday: date, zone_name: str, today: date) -> str:
     events = visible_events_in_week(current_user.id, monday, zone_name)
     events += series_in_week(current_user.id, monday, zone_name)
+    links = WeekLinks()
     return render_template(
         "calendar/_week.html",
         week=build_week(events, monday, zone_name, today),
-        event_types=EVENT_TYPES,
-        statuses=EVENT_STATUSES,
-        links=WeekLinks(),
+        links=links,
+        cards=Cards(links),
     )
 
 
