@@ -10,7 +10,8 @@ import hashlib
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import BigInteger, ColumnElement, and_, cast, func, not_, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, defer, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from portal.calendar.recurrence import Occurrence, Window, expand
 from portal.calendar.timeutil import start_of_day
@@ -39,11 +40,20 @@ def _shown_in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElement
     )
 
 
+# What the week draws of its events: their participant, but not their notes, which can be pages
+# long and are shown only in the event's form. Reading them here by mistake raises.
+_AS_DRAWN = (
+    selectinload(Event.participant),
+    defer(Event.notes, raiseload=True),
+    defer(Event.internal_notes, raiseload=True),
+)
+
+
 def visible_events_in_week(owner_id: int, monday: date, zone_name: str) -> list[Event]:
     """The owner's live single events overlapping the week that starts on monday in zone_name."""
     stmt = (
         select(Event)
-        .options(selectinload(Event.participant))
+        .options(*_AS_DRAWN)
         .where(_shown_in_week(owner_id, monday, zone_name))
         # Series masters and their exceptions are shown by series_in_week, occurrence by
         # occurrence.
@@ -66,7 +76,7 @@ def series_in_week(owner_id: int, monday: date, zone_name: str) -> list[Occurren
     )
     stmt = (
         select(Event)
-        .options(selectinload(Event.participant))
+        .options(*_AS_DRAWN)
         .where(
             Event.owner_id == owner_id,
             Event.series_id.is_(None),
@@ -80,7 +90,7 @@ def series_in_week(owner_id: int, monday: date, zone_name: str) -> list[Occurren
     )
     masters = list(db.session.scalars(stmt))
     exceptions: dict[int, list[Event]] = {master.id: [] for master in masters}
-    for exception in exceptions_of(list(exceptions)):
+    for exception in exceptions_of(list(exceptions), *_AS_DRAWN):
         exceptions[exception.series_id].append(exception)
     return [
         occurrence
@@ -97,13 +107,16 @@ def week_window(monday: date, zone_name: str) -> Window:
     )
 
 
-def exceptions_of(master_ids: list[int]) -> list[Event]:
-    """Every exception of these series, tombstones included (a tombstone cancels its occurrence)."""
+def exceptions_of(master_ids: list[int], *options: ORMOption) -> list[Event]:
+    """Every exception of these series, tombstones included (a tombstone cancels its occurrence).
+
+    Loaded whole with their participants unless other loader options are given.
+    """
     if not master_ids:
         return []
     stmt = (
         select(Event)
-        .options(selectinload(Event.participant))
+        .options(*(options or (selectinload(Event.participant),)))
         .where(Event.series_id.in_(master_ids))
         .order_by(Event.id)
     )

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -15,6 +14,7 @@ from tests import factories
 from tests.calendar.pages import HTMX, field_errors, grid_items, items_for
 from tests.calendar.test_event_routes import event_form
 from tests.calendar.test_week_view import hour_at
+from tests.support.sql import recorded_statements
 
 WEEK = "/calendar?week=2026-10-07"  # Monday 5 – Sunday 11 October 2026
 MONDAY_NINE = datetime(2026, 10, 4, 22, tzinfo=UTC)  # Monday 5 October, 9:00 Sydney
@@ -239,13 +239,8 @@ def test_series_and_their_exceptions_load_in_a_fixed_number_of_queries(client, c
                 original_start_at=original,
             )
         db.session.commit()
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa_event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements() as statements:
             page = client.get(WEEK).text
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", listener)
         assert page.count("Moved ") == 2 * len(made)  # block and agenda line
         return len(statements)
 

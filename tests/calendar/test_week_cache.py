@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import event as sa_event
-
 from portal.calendar.week_cache import RenderedWeeks, rendered_weeks
 from portal.extensions import db
 from tests import factories
 from tests.calendar.pages import HTMX
 from tests.calendar.test_event_routes import event_form
+from tests.support.sql import recorded_statements
 
 WEEK = "/calendar?week=2026-10-05"
 MONDAY_9AM_SYDNEY = datetime(2026, 10, 4, 22, tzinfo=UTC)
@@ -44,13 +43,8 @@ def test_a_region_larger_than_the_whole_cache_is_served_but_not_kept():
 
 def statements_for(client, url: str, **kwargs) -> tuple[str, int]:
     """(the response text, SQL statements it cost)."""
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    sa_event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements() as statements:
         response = client.get(url, **kwargs)
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return response.text, len(statements)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from portal.extensions import db
 from portal.models import Event
 from tests import factories
 from tests.calendar.pages import HTMX, grid_items, items_for
+from tests.support.sql import recorded_statements
 
 WEEK = "/calendar?week=2026-10-07"  # Monday 5 – Sunday 11 October 2026
 
@@ -208,13 +208,8 @@ def test_the_week_loads_participants_in_a_fixed_number_of_queries(client, coordi
                 coordinator, f"Visit {n}", datetime(2026, 10, 5, n, tzinfo=UTC), participant=person
             )
         db.session.commit()
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa_event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements() as statements:
             assert client.get(WEEK).status_code == 200
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     assert queries_for_week(2) == queries_for_week(10)
@@ -238,3 +233,23 @@ def test_an_event_in_a_zone_this_machine_does_not_know_still_shows(client, coord
 def test_new_event_in_another_week_starts_on_that_mondays_morning(client, coordinator):
     page = client.get("/calendar?week=2031-03-05").text
     assert 'hx-get="/calendar/events/new?start=2031-03-03T09:00"' in page
+
+
+def test_the_week_never_reads_notes_it_does_not_show(client, coordinator):
+    # Case notes can be pages long; the week shows titles, times, people and places.
+    factories.make_event(
+        coordinator, "Home visit", datetime(2026, 10, 5, 23, tzinfo=UTC), notes="Long case notes"
+    )
+    factories.make_event(
+        coordinator,
+        "Weekly check-in",
+        datetime(2026, 10, 4, 22, tzinfo=UTC),
+        time_zone="Australia/Sydney",
+        recurrence="RRULE:FREQ=WEEKLY;BYDAY=MO",
+        internal_notes="Private to the team",
+    )
+    db.session.commit()
+    with recorded_statements() as statements:
+        page = client.get(WEEK).text
+    assert "Home visit" in page and "Weekly check-in" in page
+    assert not [s for s in statements if "notes" in s], statements

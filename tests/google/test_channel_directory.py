@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.core.queue import get_queue, redis_connection
@@ -15,6 +14,7 @@ from portal.google.notice_log import outcome_counts
 from portal.models import GoogleConnection, WatchChannel, utcnow
 from tests.google.test_realtime import notify as google_notifies
 from tests.google.test_realtime import open_channel
+from tests.support.sql import recorded_statements
 from tests.support.worker import run_jobs
 
 
@@ -24,16 +24,8 @@ def notify(client, channel: WatchChannel | str, token: str) -> None:
 
 
 def statements_during(action) -> list[str]:
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements() as seen:
         action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return seen
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from portal.extensions import db
 from portal.google.jobs import client_for
@@ -17,23 +15,14 @@ from portal.google.reconcile import PullCounts
 from portal.models import Event, EventLink, GoogleConnection
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import SOON, google_events, live_events, timed
+from tests.support.sql import recorded_statements
 from tests.support.worker import run_jobs
 
 
-@contextmanager
-def counted_statements() -> Iterator[Counter]:
-    """Count the SQL statements sent, by their first words (e.g. "INSERT INTO event_link")."""
-    counts: Counter = Counter()
-
-    def count(conn, cursor, statement: str, parameters, context, executemany) -> None:
-        words = statement.split()
-        counts[" ".join(words[:3]) if words[0] == "INSERT" else words[0]] += 1
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield counts
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+def by_kind(statements: list[str]) -> Counter:
+    """Statements counted by their first words ("SELECT", "INSERT INTO event_link", ...)."""
+    kinds = (s.split() for s in statements)
+    return Counter(" ".join(w[:3]) if w[0] == "INSERT" else w[0] for w in kinds)
 
 
 def importing(connect_flow) -> GoogleConnection:
@@ -57,8 +46,9 @@ def test_a_large_import_costs_a_few_statements_per_page_not_per_event(
             GOOGLE_USER, {"summary": f"Google {n}", **timed(SOON + timedelta(hours=n))}
         )
     connection = importing(connect_flow)
-    with counted_statements() as statements:
+    with recorded_statements() as sent:
         counts = run_import(connection)
+    statements = by_kind(sent)
     assert counts.created == total
     assert len(live_events(coordinator.id)) == total
     # Two pages: a few link lookups and one coordinator read, however many events.
