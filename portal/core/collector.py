@@ -2,12 +2,13 @@
 
 Two costs are cut. Every full collection walks every object still alive, and most of them
 (modules, SQLAlchemy's mappers, Jinja's compiled templates) live as long as the process:
-gc.freeze() moves them out of its reach. And a week of 300 events allocates some 100,000
-objects (ORM rows, layout, template strings) that are nearly all freed when the request ends,
-not by the collector: at Python's default of one young collection per 700 allocations, that
-request ran ~140 collections and the older generations' with them (bench.week_view's p95 fell
-from 34 to 25 ms when they were made rarer). Garbage in reference cycles waits a little longer
-to be freed; the young generation is still collected every 10,000 allocations.
+gc.freeze() moves them out of its reach. And drawing a week of 300 events holds some 8,000
+new objects at its peak (ORM rows, layout, template output), freed when the request ends: at
+Python's default of a young collection per 700 new objects, each drawing ran 12 young
+collections, one of the middle generation, and one request in ten a full one (counted with
+gc.callbacks; bench.week_view's p95 was 41-113 ms against a p50 of 27). At 10,000, one
+drawing in nine runs a young collection and none an older one. Garbage in reference cycles
+waits a little longer to be freed.
 """
 
 from __future__ import annotations
