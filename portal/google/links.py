@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import insert, select
 
 from portal.extensions import db
-from portal.google.mapping import parse_rfc3339
+from portal.google.mapping import parse_rfc3339, rule_of
 from portal.models import EventLink, GoogleConnection, utcnow
 
 # Ids per IN (...): SQLite limits bound parameters, and short lists keep plans simple.
@@ -99,6 +99,7 @@ def remembered(item: dict, version: int) -> dict:
         "etag": item.get("etag"),
         "google_updated": parse_rfc3339(item["updated"]) if item.get("updated") else None,
         "synced_version": version,
+        "synced_recurrence": rule_of(item),
         "synced_at": utcnow(),
         "remote_deleted": item.get("status") == "cancelled",
     }

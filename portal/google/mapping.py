@@ -123,8 +123,13 @@ def from_google(item: dict, fields: set[str], default_zone: str) -> dict:
         values.update(_times_from_google(item, default_zone))
         if not is_exception(item):
             # Google keeps the rule on the series only; exceptions never carry one.
-            values["recurrence"] = "\n".join(item.get("recurrence") or []) or None
+            values["recurrence"] = rule_of(item)
     return values
+
+
+def rule_of(item: dict) -> str | None:
+    """A Google series' recurrence lines as the portal stores them (None for no rule)."""
+    return "\n".join(item.get("recurrence") or []) or None
 
 
 def _times_from_google(item: dict, default_zone: str) -> dict:

@@ -185,6 +185,8 @@ def _patch(
             and link.synced_version >= event.version
         ):
             return "conflict_google_won"
+        # What we send now: the settling may have kept part of Google's version (its rule).
+        body = to_google(event, connection.privacy_level)
         item = client.patch_event(connection.calendar_id, link.google_event_id, body, link.etag)
     remember(link, item, event.version)
     log_push(connection, event, f"“{event.title}” updated in Google")

@@ -20,6 +20,7 @@ from portal.google.mapping import (
     original_start,
     parse_rfc3339,
     portal_id_of,
+    rule_of,
     snapshot,
     synced_fields,
 )
@@ -330,6 +331,11 @@ def settle_conflict(connection: GoogleConnection, event: Event, link: EventLink,
         # Adopt Google's etag so our pending push overwrites this version on purpose.
         link.etag = item.get("etag")
         link.google_updated = google_updated
+        if _only_google_changed_the_rule(event, link, item):
+            # E.g. Google's "this and following" ended the series where a new one begins:
+            # sending back our older rule would bring back the occurrences it moved there.
+            event.recurrence = rule_of(item)
+            event.version += 1
     else:
         loser = {"side": "portal", **snapshot(event)}
         apply_fields(connection, event, item)
@@ -354,6 +360,14 @@ def settle_conflict(connection: GoogleConnection, event: Event, link: EventLink,
         },
     )
     return winner
+
+
+def _only_google_changed_the_rule(event: Event, link: EventLink, item: dict) -> bool:
+    """Whether Google's series rule differs from the portal's and the portal's is unchanged
+    since the two last agreed (link.synced_recurrence): then the rule is Google's change."""
+    if is_exception(item):
+        return False
+    return rule_of(item) != event.recurrence and event.recurrence == link.synced_recurrence
 
 
 def _jsonable(values: dict) -> dict:

@@ -277,6 +277,44 @@ def test_all_events_moved_on_either_side_after_one_was_edited_converge(
     assert here == there and len(here) == 4
 
 
+def test_a_series_renamed_here_after_google_split_it_keeps_google_s_split(
+    app, synced_series, chaos_connection, coordinator, google
+):
+    """Chaos seed 557312574 (full, bench.chaos): the rename won the conflict and sent the
+    portal's old rule with it, so Google's series got back the occurrences its split had
+    moved to a new series; one of them the portal had already taken as gone."""
+    google_id = link_of(synced_series).google_event_id
+    third = SOON + timedelta(weeks=2)
+    # The coordinator moves the third occurrence; before that reaches Google, Google's user
+    # changes "this and following" from it (the notifications are lost for now).
+    change_occurrence(synced_series, third, "Weekly check-in", later_by=timedelta(hours=1))
+    db.session.commit()
+    google.state.set_notification_faults(drop=2)
+    until = (third - timedelta(seconds=1)).strftime("%Y%m%dT%H%M%SZ")
+    google.state.user_patch_event(
+        GOOGLE_USER, google_id, {"recurrence": [f"RRULE:FREQ=WEEKLY;UNTIL={until}"]}
+    )
+    zone = "Australia/Sydney"
+    google.state.user_insert_event(
+        GOOGLE_USER,
+        {
+            "summary": "Weekly check-in (new format)",
+            "start": {"dateTime": third.isoformat(), "timeZone": zone},
+            "end": {"dateTime": (third + timedelta(hours=1)).isoformat(), "timeZone": zone},
+            "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=2"],
+        },
+    )
+    google.state.wait_notifications()
+    # Then the coordinator renames all events, later than Google's split.
+    edit_series(synced_series, replace(EventData.of(synced_series), title="Check-in"))
+    here, there = synced_both_ways(app, chaos_connection, coordinator, google)
+    assert here == there
+    # Two of the old series, then the new one: nothing brought back, nothing twice.
+    assert [title for _, _, title in here] == ["Check-in"] * 2 + [
+        "Weekly check-in (new format)"
+    ] * 2
+
+
 def _work_the_queue(app) -> None:
     with app.app_context():
         run_jobs()

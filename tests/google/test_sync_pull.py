@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from portal.calendar.operations import EventData, update_event
 from portal.extensions import db
 from portal.google.jobs import client_for, enqueue_pull
+from portal.google.outbox import kick
 from portal.google.pull import pull_changes
 from portal.models import Event, GoogleConnection
 from tests.google.conftest import GOOGLE_USER
@@ -211,8 +213,6 @@ def test_a_later_portal_change_wins_a_conflict_and_reaches_google(connected, coo
     event.updated_at = datetime.now(UTC) + timedelta(seconds=5)
     db.session.commit()
     pull(connected)
-    from portal.google.outbox import kick
-
     kick(coordinator.id)
     run_jobs()
     assert google_events(google)[0]["summary"] == "Case conference (portal)"
@@ -337,3 +337,50 @@ def test_lost_links_are_found_again_by_our_private_property(connected, coordinat
     assert [e.title for e in live_events(coordinator.id)] == ["Case conference"]
     assert [i["summary"] for i in google_events(google)] == ["Case conference"]
     assert activity("conflict") == []
+
+
+def _rename_all_later(master: Event, title: str, recurrence=None) -> None:
+    """The coordinator edits "all events" (the rule too, if given), later than Google did."""
+    from portal.calendar.recurrence_ops import KEEP, edit_series
+
+    data = replace(EventData.of(master), title=title)
+    edit_series(master, data, KEEP if recurrence is None else recurrence)
+    master.updated_at = datetime.now(UTC) + timedelta(seconds=5)
+    db.session.commit()
+
+
+def test_a_rule_only_google_changed_is_kept_when_the_portal_wins_the_conflict(
+    connected, coordinator, google
+):
+    item = google_adds(google, "Group session", recurrence=["RRULE:FREQ=WEEKLY;COUNT=4"])
+    pull(connected)
+    [master] = live_events(coordinator.id)
+    # Google ends the series after two; the portal renames it before pulling that.
+    ended = ["RRULE:FREQ=WEEKLY;COUNT=2"]
+    google.state.user_patch_event(GOOGLE_USER, item["id"], {"recurrence": ended})
+    _rename_all_later(master, "Group session (portal)")
+    pull(connected)  # the conflict is met here, then the rename goes out
+    kick(coordinator.id)
+    run_jobs()
+    [there] = google_events(google)
+    assert there["summary"] == "Group session (portal)" and there["recurrence"] == ended
+    db.session.expire_all()
+    assert master.recurrence == ended[0]
+    assert activity("conflict")[0].detail["winner"] == "portal"
+
+
+def test_a_rule_both_sides_changed_is_the_later_one(connected, coordinator, google):
+    item = google_adds(google, "Group session", recurrence=["RRULE:FREQ=WEEKLY;COUNT=4"])
+    pull(connected)
+    [master] = live_events(coordinator.id)
+    google.state.user_patch_event(
+        GOOGLE_USER, item["id"], {"recurrence": ["RRULE:FREQ=WEEKLY;COUNT=2"]}
+    )
+    _rename_all_later(master, "Group session (portal)", "RRULE:FREQ=WEEKLY;COUNT=3")
+    pull(connected)
+    kick(coordinator.id)
+    run_jobs()
+    [there] = google_events(google)
+    assert there["recurrence"] == ["RRULE:FREQ=WEEKLY;COUNT=3"]
+    db.session.expire_all()
+    assert master.recurrence == "RRULE:FREQ=WEEKLY;COUNT=3"
