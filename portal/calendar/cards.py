@@ -1,8 +1,8 @@
 """What the week shows of one event or occurrence, read from it once.
 
-A busy week shows every event twice (grid and agenda), and a long one on several days. Read
-through SQLAlchemy's attributes (and an occurrence's read-through) by the template at each
-place, its fields cost a third of the page's server time; a card holds them as plain strings.
+A busy week shows every event twice (grid and agenda), and a long one on several days. The
+template used to read each field through SQLAlchemy's attributes (and an occurrence's
+read-through to its event) at every place it showed it; a card reads them once per event.
 """
 
 from __future__ import annotations
