@@ -36,12 +36,14 @@ def worker(burst: bool, with_scheduler: bool) -> None:
 
 @click.command("clock")
 def clock() -> None:
-    """Run RQ's cron scheduler: channels, outbox sweep, safety-net pulls, overdue delayed jobs."""
+    """Run RQ's cron scheduler (channels, outbox sweep, safety-net pulls) and the overdue watch."""
+    import threading
+
     from rq.cron import CronScheduler
 
     from portal.core.queue import redis_connection
     from portal.google import jobs
-    from portal.google.queueing import OVERDUE_EVERY
+    from portal.google.queueing import watch_overdue
 
     queue = current_app.config["RQ_QUEUE"]
     scheduler = CronScheduler(connection=redis_connection())
@@ -49,5 +51,9 @@ def clock() -> None:
     scheduler.register(jobs.sweep_job, queue, interval=60, job_timeout=300)
     scheduler.register(jobs.safety_net_job, queue, interval=60, job_timeout=300)
     scheduler.register(jobs.channels_job, queue, interval=600, job_timeout=600)
-    scheduler.register(jobs.overdue_job, queue, interval=OVERDUE_EVERY, job_timeout=60)
+    # Delayed jobs no worker's scheduler moved (queueing.release_overdue), every second.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    threading.Thread(
+        target=watch_overdue, args=(app, threading.Event()), name="overdue", daemon=True
+    ).start()
     scheduler.start()

@@ -36,7 +36,6 @@ from portal.google.queueing import (
     enqueue_once,
     key,
     new_marker,
-    release_overdue,
     still_waiting,
     submit,
 )
@@ -395,12 +394,6 @@ def _stop_orphan(channel: WatchChannel) -> None:
     except Exception as exc:  # Google unreachable: it expires there on its own
         log.warning("could not stop channel %s: %s", channel.channel_id, exc)
         channel.stopped_at = utcnow()
-
-
-@job
-def overdue_job() -> int:
-    """Scheduler: delayed jobs (deferred pulls, retries) no RQ scheduler moved in time."""
-    return release_overdue()
 
 
 @job

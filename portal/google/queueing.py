@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -121,9 +122,9 @@ def _job_can_run(job_id: str) -> bool:
 
 
 # RQ's scheduler moves due jobs to the queue every second; one this late is not coming.
-SCHEDULER_LATE = timedelta(seconds=10)
-# How often the clock looks for such jobs (cli.clock).
-OVERDUE_EVERY = 10
+SCHEDULER_LATE = timedelta(seconds=5)
+# How often the clock process looks for such jobs (watch_overdue), in seconds.
+OVERDUE_EVERY = 1.0
 
 
 def _scheduler_keeps_up(job_id: str) -> bool:
@@ -144,8 +145,8 @@ def release_overdue() -> int:
 
     RQ's scheduler runs inside one worker and holds a lock; if that worker is SIGKILLed the
     lock lasts a minute and the other workers only try to take it over every ten, so deferred
-    pulls and retries would wait that long. The clock runs this every OVERDUE_EVERY seconds
-    instead, so a delayed job runs at most about 20 s late.
+    pulls and retries would wait that long. The clock process runs this every OVERDUE_EVERY
+    seconds instead (watch_overdue), so a delayed job runs at most about 6 s late.
     """
     queue = get_queue()
     registry = queue.scheduled_job_registry
@@ -164,3 +165,18 @@ def release_overdue() -> int:
     if moved:
         log.warning("moved %d overdue delayed job(s) to the queue: is a scheduler running?", moved)
     return moved
+
+
+def watch_overdue(app: Flask, stop: threading.Event, every: float = OVERDUE_EVERY) -> None:
+    """Release overdue delayed jobs every `every` seconds until stop is set (the clock's thread).
+
+    In the clock's own process rather than as a job: a job every second would put 86,400
+    jobs a day through the queue and the workers' logs, for one Redis read each.
+    """
+    with app.app_context():
+        while not stop.wait(every):
+            try:
+                release_overdue()
+            except Exception:
+                # Redis away for a moment: the next look will do.
+                log.exception("could not look for overdue delayed jobs")

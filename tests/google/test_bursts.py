@@ -7,6 +7,7 @@ put off while notifications keep coming (for at most GOOGLE_BURST_MAX_WAIT).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -16,8 +17,9 @@ from rq.registry import ScheduledJobRegistry
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
-from portal.google.jobs import overdue_job, pull_job
+from portal.google.jobs import pull_job
 from portal.google.notice_log import outcome_counts
+from portal.google.queueing import release_overdue, watch_overdue
 from portal.models import GoogleConnection, WatchChannel
 from tests.google.sync_support import live_events
 from tests.google.test_realtime import notify as google_notifies
@@ -154,12 +156,27 @@ def test_a_put_off_pull_the_scheduler_never_ran_does_not_hold_up_the_next_notifi
     assert google.count("calendar.events.list") == 1
 
 
-def test_the_clock_moves_delayed_jobs_no_scheduler_moved_and_leaves_the_rest(connected):
+def test_overdue_delayed_jobs_are_released_and_the_rest_left(connected):
     queue = get_queue()
     lost = queue.enqueue_in(timedelta(seconds=1), pull_job, connected.id, time.time())
     ScheduledJobRegistry(queue=queue).schedule(lost, datetime.now(UTC) - timedelta(minutes=5))
     later = queue.enqueue_in(timedelta(minutes=5), pull_job, connected.id, time.time())
-    queue.enqueue(overdue_job)
+    assert release_overdue() == 1
     run_jobs()
     assert scheduled() == [later.id]
     assert lost.get_status(refresh=True) == "finished"
+
+
+def test_the_clock_s_watch_releases_overdue_jobs_every_second(app, connected):
+    queue = get_queue()
+    lost = queue.enqueue_in(timedelta(seconds=1), pull_job, connected.id, time.time())
+    ScheduledJobRegistry(queue=queue).schedule(lost, datetime.now(UTC) - timedelta(minutes=5))
+    stop = threading.Event()
+    watch = threading.Thread(target=watch_overdue, args=(app, stop, 0.1))
+    watch.start()
+    try:
+        wait_for(lambda: scheduled() == [] and queue.job_ids == [lost.id], timeout=5)
+    finally:
+        stop.set()
+        watch.join(timeout=5)
+    assert not watch.is_alive()

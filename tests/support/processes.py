@@ -43,8 +43,18 @@ def environment_of(app: Flask) -> dict[str, str]:
 
 def start_worker(app: Flask) -> subprocess.Popen:
     """`flask worker`, exactly as the Procfile runs it, against this test's database and Redis."""
+    return start_flask(app, "worker", "--with-scheduler")
+
+
+def start_clock(app: Flask) -> subprocess.Popen:
+    """`flask clock`, exactly as the Procfile runs it, against this test's database and Redis."""
+    return start_flask(app, "clock")
+
+
+def start_flask(app: Flask, *command: str) -> subprocess.Popen:
+    """One of the project's flask commands in its own process group, with this test's config."""
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--with-scheduler"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", *command],
         cwd=ROOT,
         env=environment_of(app),
         # Nobody reads a pipe here: a full one would block the worker mid-job.
