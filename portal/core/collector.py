@@ -16,12 +16,11 @@ from __future__ import annotations
 import gc
 
 YOUNG_COLLECTION_EVERY = 10_000
-# The older generations keep Python's defaults: collected after 10 collections of the one below.
-OLDER_GENERATIONS = (10, 10)
 
 
 def settle_collector() -> None:
     """Freeze what start-up loaded out of the collector's reach; collect young ones less often."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION_EVERY, *OLDER_GENERATIONS)
+    # The older generations keep their settings (each collected after 10 of the one below).
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
