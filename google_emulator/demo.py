@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from . import timefmt
@@ -22,9 +23,11 @@ def _at(day: datetime, hour: int, minute: int = 0) -> str:
     return day.replace(hour=hour, minute=minute).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def seed(state: EmulatorState) -> None:
-    """Add the demo client, user and events (events only when the calendar is empty)."""
-    state.add_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS, "Coordinoter (demo)")
+def seed(state: EmulatorState, redirect_uris: Sequence[str] = ()) -> None:
+    """Add the demo client (registered for the default and the given redirect URIs), the demo
+    user and events (events only when the calendar is empty)."""
+    uris = list(dict.fromkeys([*DEMO_REDIRECT_URIS, *redirect_uris]))
+    state.add_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, uris, "Coordinoter (demo)")
     state.add_user(DEMO_USER, DEMO_NAME, DEMO_TZ)
     if state.list_events(DEMO_USER, include_deleted=True):
         return

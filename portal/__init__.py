@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -12,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the portal: configuration, extensions, blueprints, CLI and error pages."""
+    from portal.core.canonical_host import install_canonical_host
     from portal.google.channel_directory import install_session_hooks
     from portal.google.webhook import install_notify_endpoint
 
@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure(app, config)
     init_extensions(app)
     install_session_hooks()
+    install_canonical_host(app)
     register_blueprints(app)
     register_cli(app)
     register_error_pages(app)
@@ -57,9 +58,9 @@ def configure(app: Flask, overrides: dict | None) -> None:
             app.config["PUBLIC_BASE_URL"],
         )
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-        # Alembic announces every plugin it loads; operators need none of that.
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        from portal.core.logs import configure_logging
+
+        configure_logging(app)
 
 
 def init_extensions(app: Flask) -> None:

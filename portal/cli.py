@@ -23,6 +23,7 @@ def worker(burst: bool, with_scheduler: bool) -> None:
     from rq import SimpleWorker
 
     from portal.core.collector import settle_collector
+    from portal.core.logs import routine_level
     from portal.core.queue import get_queue, redis_connection
 
     # SimpleWorker runs jobs in this process, inside the app context the flask CLI pushed;
@@ -31,7 +32,8 @@ def worker(burst: bool, with_scheduler: bool) -> None:
     worker = SimpleWorker([queue], connection=redis_connection())
     current_app.logger.info("worker listening on %s", queue.name)
     settle_collector()
-    worker.work(burst=burst, with_scheduler=with_scheduler)
+    level = routine_level(current_app)
+    worker.work(burst=burst, with_scheduler=with_scheduler, logging_level=level)
 
 
 @click.command("clock")
@@ -41,12 +43,15 @@ def clock() -> None:
 
     from rq.cron import CronScheduler
 
+    from portal.core.logs import routine_level
     from portal.core.queue import redis_connection
     from portal.google import jobs
     from portal.google.queueing import watch_overdue
 
     queue = current_app.config["RQ_QUEUE"]
-    scheduler = CronScheduler(connection=redis_connection())
+    scheduler = CronScheduler(
+        connection=redis_connection(), logging_level=routine_level(current_app)
+    )
     # Each run only enqueues work that is due; the workers do it.
     scheduler.register(jobs.sweep_job, queue, interval=60, job_timeout=300)
     scheduler.register(jobs.safety_net_job, queue, interval=60, job_timeout=300)

@@ -60,6 +60,13 @@ def database_url(raw: str | None, instance_path: str) -> str:
     return raw
 
 
+def _flag(raw: str | None, default: bool) -> bool:
+    """An on/off environment variable: 1/true/yes/on, or the default when unset or empty."""
+    if not raw:
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
 def google_endpoints(env: Mapping[str, str]) -> dict[str, str]:
     """Return Google's endpoint URLs, all pointed at one origin when GOOGLE_EMULATOR_URL is set."""
     emulator = env.get("GOOGLE_EMULATOR_URL", "").rstrip("/")
@@ -90,6 +97,12 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("PUBLIC_BASE_URL", "").startswith("https://"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # In development, a page opened at another host name is sent to PUBLIC_BASE_URL's host
+        # first (core/canonical_host.py), so Google's sign-in returns to the same session.
+        "CANONICAL_HOST_REDIRECT": _flag(env.get("CANONICAL_HOST_REDIRECT"), mode == "development"),
+        # Routine lines (the live poll's requests, every job started and finished) are quiet
+        # unless VERBOSE is set (core/logs.py).
+        "VERBOSE_LOGS": _flag(env.get("VERBOSE"), False),
         # Rendered week regions each web process keeps (calendar/week_cache.py); 0: none.
         "WEEK_CACHE_BYTES": int(env.get("WEEK_CACHE_BYTES", 16 * 1024 * 1024)),
     }

@@ -71,6 +71,8 @@ def test_connecting_polls_itself_while_the_sign_in_is_under_way(coordinator, cli
     make_connection(coordinator, state="connecting", access_token_enc=None, refresh_token_enc=None)
     html = card(client)
     assert 'data-state="connecting"' in html
+    # A coordinator who never came back from Google can start again at once.
+    assert 'action="/google/connect"' in html and "Sign in with Google again" in html
     assert POLL in html and 'hx-get="/portal/integrations/google/card"' in html
     assert 'hx-target="this"' in html and 'hx-swap="outerHTML"' in html
 
