@@ -265,18 +265,20 @@ def _record_heard(connection_id: int) -> None:
 
 @job
 def import_job(connection_id: int) -> str:
-    """First sync of a calendar: import Google's events, then send the portal's own."""
+    """First sync of a calendar: import Google's events, listen, then send the portal's own."""
     with _running("import", connection_id) as connection:
         if not _active(connection):
             return "inactive"
         client = client_for(connection)
         counts = full_sync(connection, client, checkpoint=db.session.commit)
+        # Listening comes straight after the listing, before the slow part (the portal's own
+        # events), so a change made in Google meanwhile is announced rather than left waiting.
+        listen_and_catch_up(connection, client)
         _refresh_statistics()
         push_ops.queue_unlinked_events(connection)
         connection.state = "connected"
         db.session.commit()
         push_pending(connection, client)
-        replace_channel(connection, client)
         return counts.summary()
 
 
@@ -312,6 +314,18 @@ def replace_channel(connection: GoogleConnection, client: CalendarClient) -> boo
     return opened
 
 
+def listen_and_catch_up(connection: GoogleConnection, client: CalendarClient) -> bool:
+    """Open a new channel (replacing the old), then pull once: nothing changed before it
+    listened can wait for the safety net. Returns whether Google accepted the channel."""
+    opened = replace_channel(connection, client)
+    # Google announces only changes made once a channel exists. What changed since the last
+    # listing began (or while an old channel was silent) is in this one incremental pull.
+    if connection.sync_token:
+        pull_changes(connection, client, checkpoint=db.session.commit)
+        db.session.commit()
+    return opened
+
+
 SAFETY_NET_SECONDS = 15 * 60
 
 
@@ -338,7 +352,7 @@ def safety_pull_job(connection_id: int) -> str:
                     outcome="silent_channel",
                 )
                 db.session.commit()
-                replace_channel(connection, client)
+                listen_and_catch_up(connection, client)
         return counts.summary()
 
 
@@ -348,7 +362,7 @@ def channel_job(connection_id: int) -> str:
     with _running("channel", connection_id) as connection:
         if not _active(connection):
             return "inactive"
-        return "opened" if replace_channel(connection, client_for(connection)) else "polling"
+        return "opened" if listen_and_catch_up(connection, client_for(connection)) else "polling"
 
 
 @job
