@@ -150,7 +150,7 @@ def _unexpected(exc: Exception) -> Response:
 
 def create_app(state: EmulatorState | None = None) -> Flask:
     """A Flask app serving the emulator over a state (a fresh one if none is given)."""
-    from . import batch, calendar_api, control, oauth, ui
+    from . import batch, calendar_api, control, control_people, oauth, ui
 
     app = Flask(__name__, template_folder="templates")
     app.extensions["google_emulator"] = state or EmulatorState()
@@ -160,6 +160,7 @@ def create_app(state: EmulatorState | None = None) -> Flask:
     app.register_blueprint(calendar_api.bp)
     app.register_blueprint(batch.bp)
     app.register_blueprint(control.bp)
+    app.register_blueprint(control_people.bp)
     app.register_blueprint(ui.bp)
     app.before_request(_before)
     app.after_request(_after)
