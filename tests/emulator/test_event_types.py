@@ -300,3 +300,15 @@ def test_gmail_events_cannot_be_inserted_and_allow_only_their_fields(emulator, s
         },
     ).execute()
     events.delete(calendarId="primary", eventId=made["id"]).execute()
+
+
+def test_list_filters_by_event_types(service):
+    events = service.events()
+    events.insert(
+        calendarId="primary", body=timed("2025-06-02T10:00:00", "2025-06-02T11:00:00")
+    ).execute()
+    events.insert(calendarId="primary", body={**DAY, "eventType": "birthday"}).execute()
+    only = events.list(calendarId="primary", eventTypes=["birthday"]).execute()["items"]
+    assert [e["eventType"] for e in only] == ["birthday"]
+    both = events.list(calendarId="primary", eventTypes=["birthday", "default"]).execute()
+    assert len(both["items"]) == 2
