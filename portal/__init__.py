@@ -76,11 +76,17 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
 
-    from portal.auth.access import load_user
+    from portal.auth.sessions import load_user
     from portal.google import oauth
 
     login_manager.user_loader(load_user)
     oauth.init_app(app)
+
+    from portal.auth.throttle import install_login_throttle
+    from portal.core.proxies import install_proxy_fix
+
+    install_proxy_fix(app)
+    install_login_throttle(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -96,7 +96,13 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("PUBLIC_BASE_URL", "").startswith("https://"),
-        "WTF_CSRF_TIME_LIMIT": None,
+        # A CSRF token lasts a working day; it is replaced at every login (auth/sessions.py).
+        "WTF_CSRF_TIME_LIMIT": int(env.get("CSRF_TOKEN_SECONDS", 8 * 3600)),
+        # Failed log-ins allowed per account and per client address (auth/throttle.py).
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes"),
+        # Proxies in front of the web process whose X-Forwarded-For is believed (the router).
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", 0 if relaxed else 1)),
         # In development, a page opened at another host name is sent to PUBLIC_BASE_URL's host
         # first (core/canonical_host.py), so Google's sign-in returns to the same session.
         "CANONICAL_HOST_REDIRECT": _flag(env.get("CANONICAL_HOST_REDIRECT"), mode == "development"),

@@ -8,16 +8,8 @@ from flask import abort
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.models import User
 
 M = TypeVar("M")
-
-
-def load_user(user_id: str) -> User | None:
-    """flask-login's loader: the user for a session id, or None."""
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
 
 
 def get_for_business(model: type[M], object_id: int) -> M:
