@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from portal.core.keys import development_keys, weak_key_problems
+
 GOOGLE_DEFAULTS = {
     "GOOGLE_AUTH_URI": "https://accounts.google.com/o/oauth2/v2/auth",
     "GOOGLE_TOKEN_URI": "https://oauth2.googleapis.com/token",
@@ -40,9 +42,10 @@ SYNC_TUNING = {
     "GOOGLE_BURST_MAX_WAIT": "10",
 }
 
-# Only dev and test may run without real secrets; these are never used in production.
-DEV_SECRET_KEY = "dev-only-not-secret"
-DEV_TOKEN_KEY = "ZGV2LW9ubHktdG9rZW4ta2V5LW5vdC1zZWNyZXQtMDA="
+# Tests run on these fixed keys; development generates its own (core/keys.py); production
+# must set real ones and is refused these.
+TEST_SECRET_KEY = "test-secret"
+TEST_TOKEN_KEY = "ZGV2LW9ubHktdG9rZW4ta2V5LW5vdC1zZWNyZXQtMDA="
 
 
 class ConfigError(RuntimeError):
@@ -80,11 +83,11 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
     env = os.environ if env is None else env
     mode = env.get("COORDINOTER_ENV", env.get("FLASK_ENV", "production"))
     relaxed = mode in ("development", "test")
+    keys = default_keys(mode, instance_path)
     config: dict[str, Any] = {
         "ENV_NAME": mode,
-        "SECRET_KEY": env.get("SECRET_KEY") or (DEV_SECRET_KEY if relaxed else None),
-        "TOKEN_ENCRYPTION_KEY": env.get("TOKEN_ENCRYPTION_KEY")
-        or (DEV_TOKEN_KEY if relaxed else None),
+        "SECRET_KEY": env.get("SECRET_KEY") or keys.get("SECRET_KEY"),
+        "TOKEN_ENCRYPTION_KEY": env.get("TOKEN_ENCRYPTION_KEY") or keys.get("TOKEN_ENCRYPTION_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         "REDIS_URL": env.get("REDIS_URL", "redis://localhost:6379/0"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/"),
@@ -119,4 +122,16 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
     missing = [key for key in ("SECRET_KEY", "TOKEN_ENCRYPTION_KEY") if not config[key]]
     if missing:
         raise ConfigError(f"Set {', '.join(missing)} in the environment (required in production).")
+    weak = [] if relaxed else weak_key_problems(config)
+    if weak:
+        raise ConfigError("Refusing weak keys: " + "; ".join(weak) + ".")
     return config
+
+
+def default_keys(mode: str, instance_path: str) -> dict[str, str]:
+    """The keys used when the environment sets none: fixed for tests, per checkout in dev."""
+    if mode == "test":
+        return {"SECRET_KEY": TEST_SECRET_KEY, "TOKEN_ENCRYPTION_KEY": TEST_TOKEN_KEY}
+    if mode == "development":
+        return development_keys(instance_path)
+    return {}
