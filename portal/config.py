@@ -95,7 +95,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
         "GOOGLE_CLIENT_SECRET": env.get("GOOGLE_CLIENT_SECRET") or None,
         "GOOGLE_EMULATOR_URL": env.get("GOOGLE_EMULATOR_URL") or None,
         "RQ_QUEUE": env.get("RQ_QUEUE", "coordinoter"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # SQL errors are logged without their parameters: they hold names, notes, NDIS numbers.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("PUBLIC_BASE_URL", "").startswith("https://"),
