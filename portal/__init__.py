@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict | None = None) -> Flask:
     """Create the portal: configuration, extensions, blueprints, CLI and error pages."""
     from portal.core.canonical_host import install_canonical_host
+    from portal.core.headers import install_security_headers
     from portal.google.channel_directory import install_session_hooks
     from portal.google.webhook import install_notify_endpoint
 
@@ -29,6 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
     register_error_pages(app)
     install_notify_endpoint(app)
+    # Last: its middleware wraps everything above, the webhook included.
+    install_security_headers(app)
     return app
 
 
@@ -76,11 +79,17 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
 
-    from portal.auth.access import load_user
+    from portal.auth.sessions import load_user
     from portal.google import oauth
 
     login_manager.user_loader(load_user)
     oauth.init_app(app)
+
+    from portal.auth.throttle import install_login_throttle
+    from portal.core.proxies import install_proxy_fix
+
+    install_proxy_fix(app)
+    install_login_throttle(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -11,6 +11,8 @@ import logging
 
 from flask import Flask
 
+from portal.core.access_log import redact_werkzeug_requests
+
 # Requests a page makes by itself while it is open (the week's poll, a card refreshing itself).
 ROUTINE_REQUESTS = (
     '"GET /calendar/fingerprint',
@@ -26,6 +28,7 @@ def configure_logging(app: Flask) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Alembic announces every plugin it loads; operators need none of that.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    redact_werkzeug_requests()
     if app.config["VERBOSE_LOGS"]:
         return
     logging.getLogger("werkzeug").addFilter(_not_routine_request)
