@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the portal: configuration, extensions, blueprints, CLI and error pages."""
-    from portal.google.channel_directory import install_session_hooks
-    from portal.google.webhook import install_notify_endpoint
+    from portal.google.realtime.directory import install_session_hooks
+    from portal.google.realtime.webhook import install_notify_endpoint
 
     app = Flask(
         __name__,
@@ -76,7 +76,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     from portal.auth.access import load_user
-    from portal.google import oauth
+    from portal.google.account import oauth
 
     login_manager.user_loader(load_user)
     oauth.init_app(app)
@@ -87,8 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
     from portal.calendar.routes import bp as calendar_bp
     from portal.core.routes import bp as core_bp
-    from portal.google.diagnostics_routes import bp as diagnostics_bp
-    from portal.google.routes import bp as google_bp
+    from portal.integrations.google_routes import bp as google_bp
     from portal.integrations.routes import bp as integrations_bp
     from portal.participants.routes import bp as participants_bp
 
@@ -99,7 +98,6 @@ def register_blueprints(app: Flask) -> None:
         participants_bp,
         integrations_bp,
         google_bp,
-        diagnostics_bp,
     ):
         app.register_blueprint(blueprint)
 

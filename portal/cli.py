@@ -42,8 +42,8 @@ def clock() -> None:
     from rq.cron import CronScheduler
 
     from portal.core.queue import redis_connection
-    from portal.google import jobs
-    from portal.google.queueing import watch_overdue
+    from portal.google.worker import jobs
+    from portal.google.worker.coalescer import watch_overdue
 
     queue = current_app.config["RQ_QUEUE"]
     scheduler = CronScheduler(connection=redis_connection())

@@ -35,7 +35,7 @@ from portal.calendar.recurrence import (
 from portal.calendar.timeutil import NonexistentLocalTime, to_local, to_utc
 from portal.core.timezones import is_valid_zone
 from portal.extensions import db
-from portal.google.outbox import record_change
+from portal.google.sync.outbox import record_change
 from portal.models import Event, User, utcnow
 
 

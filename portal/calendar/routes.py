@@ -55,7 +55,7 @@ from portal.calendar.week_links import WeekLinks
 from portal.core.htmx import is_htmx, render
 from portal.core.timezones import AUSTRALIAN_ZONES, DEFAULT_ZONE, is_valid_zone
 from portal.extensions import db
-from portal.google.outbox import kick
+from portal.google.sync.outbox import kick
 from portal.models import Event, utcnow
 from portal.participants.queries import participants_of
 

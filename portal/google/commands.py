@@ -29,10 +29,10 @@ def _connection_for(email: str) -> GoogleConnection:
 @click.argument("email")
 def sync_command(email: str) -> None:
     """Push pending changes and pull Google's for one coordinator, now, and say what happened."""
-    from portal.google import push as push_ops
-    from portal.google.jobs import client_for
-    from portal.google.locks import connection_lock
-    from portal.google.pull import pull_changes
+    from portal.google.sync import push as push_ops
+    from portal.google.sync.lock import connection_lock
+    from portal.google.sync.pull import pull_changes
+    from portal.google.worker.jobs import client_for
 
     connection = _connection_for(email)
     with connection_lock(connection.id):
@@ -52,7 +52,7 @@ def sync_command(email: str) -> None:
 @google_cli.command("sweep")
 def sweep_command() -> None:
     """Enqueue pushes for outbox rows left behind (e.g. while Redis was down)."""
-    from portal.google.sweep import sweep_outbox
+    from portal.google.worker.sweep import sweep_outbox
 
     click.echo(f"Enqueued pushes for {sweep_outbox()} connection(s).")
 
@@ -60,11 +60,11 @@ def sweep_command() -> None:
 @google_cli.command("drain")
 def drain_command() -> None:
     """Push every pending outbox row now, in this process (works without Redis)."""
-    from portal.google import push as push_ops
-    from portal.google.jobs import client_for
-    from portal.google.locks import connection_lock
-    from portal.google.sweep import connections_with_pending_changes
-    from portal.google.tokens import ReconnectNeeded
+    from portal.google.account.tokens import ReconnectNeeded
+    from portal.google.sync import push as push_ops
+    from portal.google.sync.lock import connection_lock
+    from portal.google.worker.jobs import client_for
+    from portal.google.worker.sweep import connections_with_pending_changes
 
     total = 0
     for connection_id in connections_with_pending_changes():
@@ -89,7 +89,7 @@ def _fmt(outcomes: dict[str, int]) -> str:
 @google_cli.command("rotate-keys")
 def rotate_keys_command() -> None:
     """Re-encrypt every stored Google token under the first TOKEN_ENCRYPTION_KEY."""
-    from portal.google.tokens import reencrypt_all_tokens
+    from portal.google.account.tokens import reencrypt_all_tokens
 
     count = reencrypt_all_tokens()
     db.session.commit()
@@ -101,7 +101,7 @@ def rotate_keys_command() -> None:
 def notices_command(hours: int) -> None:
     """Count Google's push notifications by outcome (genuine, coalesced, forged, ...)."""
     from portal.core.queue import redis_connection
-    from portal.google.notice_log import outcome_counts
+    from portal.google.realtime.heard import outcome_counts
 
     counts = outcome_counts(redis_connection(), hours)
     if not counts:

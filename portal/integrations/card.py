@@ -9,11 +9,11 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.google import jobs
-from portal.google.activity import median_latency_ms, recent_activity, unreviewed_conflicts
-from portal.google.channels import live_channels
-from portal.google.connection import disconnect_pending, get_connection, is_stale
-from portal.google.oauth import is_configured
+from portal.google.account.connection import disconnect_pending, get_connection, is_stale
+from portal.google.account.oauth import is_configured
+from portal.google.realtime.channels import live_channels
+from portal.google.sync.activity import median_latency_ms, recent_activity, unreviewed_conflicts
+from portal.google.worker import jobs
 from portal.models import GoogleConnection, SyncLog, User, WatchChannel
 from portal.models.types import utcnow
 

@@ -10,9 +10,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.core.htmx import is_htmx, render
 from portal.core.timezones import zone
 from portal.extensions import db
-from portal.google import jobs
-from portal.google.connection import get_connection
-from portal.google.oauth import redirect_uri
+from portal.google.account.connection import get_connection
+from portal.google.account.oauth import redirect_uri
+from portal.google.worker import jobs
 from portal.integrations.card import build_card, needs_reconnect
 from portal.integrations.forms import PRIVACY_EXPLANATIONS, PrivacyForm
 from portal.models import SyncLog

@@ -12,11 +12,11 @@ from typing import Protocol
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.google.activity import log_activity
-from portal.google.client import GoogleApiError
-from portal.google.links import on_current_calendar
-from portal.google.oauth import revoke_token
-from portal.google.tokens import ReconnectNeeded, stored_tokens, wipe_tokens
+from portal.google.account.oauth import revoke_token
+from portal.google.account.tokens import ReconnectNeeded, stored_tokens, wipe_tokens
+from portal.google.api.client import GoogleApiError
+from portal.google.sync.activity import log_activity
+from portal.google.sync.links import on_current_calendar
 from portal.models import Event, EventLink, GoogleConnection, WatchChannel
 from portal.models.google import new_id_prefix
 from portal.models.types import utcnow

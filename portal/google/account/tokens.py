@@ -25,8 +25,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, object_session
 
 from portal.extensions import db
-from portal.google.client import GoogleApiError
-from portal.google.crypto import decrypt_optional, encrypt, rotate
+from portal.google.account.crypto import decrypt_optional, encrypt, rotate
+from portal.google.api.client import GoogleApiError
 from portal.models import GoogleConnection, SyncLog
 from portal.models.types import utcnow
 

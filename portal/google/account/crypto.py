@@ -2,7 +2,7 @@
 
 The setting is a comma-separated list of Fernet keys. The first key encrypts; every key
 decrypts. To rotate: put a new key first, keep the old ones after it, re-encrypt the stored
-tokens (`reencrypt_all_tokens` in portal.google.tokens), then drop the old keys.
+tokens (`reencrypt_all_tokens` in portal.google.account.tokens), then drop the old keys.
 """
 
 from __future__ import annotations

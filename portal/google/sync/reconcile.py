@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from portal.calendar.queries import exception_for
 from portal.extensions import db
-from portal.google.activity import log_activity
-from portal.google.links import link_for_event, new_link, on_current_calendar, remember
-from portal.google.mapping import (
+from portal.google.sync.activity import log_activity
+from portal.google.sync.links import link_for_event, new_link, on_current_calendar, remember
+from portal.google.sync.mapping import (
     from_google,
     is_exception,
     original_start,
@@ -24,7 +24,7 @@ from portal.google.mapping import (
     snapshot,
     synced_fields,
 )
-from portal.google.pull_scope import PullScope
+from portal.google.sync.pull_scope import PullScope
 from portal.models import Event, EventLink, GoogleConnection, User, utcnow
 
 

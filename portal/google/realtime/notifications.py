@@ -14,9 +14,9 @@ from sqlalchemy import update
 
 from portal.core.queue import redis_connection
 from portal.extensions import db
-from portal.google.channel_directory import ChannelFacts, facts_for, reload
-from portal.google.channels import hash_matches
-from portal.google.notice_log import count_outcome
+from portal.google.realtime.channels import hash_matches
+from portal.google.realtime.directory import ChannelFacts, facts_for, reload
+from portal.google.realtime.heard import count_outcome
 from portal.models import WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def receive_notification(headers: Mapping[str, str]) -> str:
 
 
 def _accept(facts: ChannelFacts, token: str | None, state: str, number: int | None) -> str:
-    from portal.google.jobs import enqueue_pull_for_notice
+    from portal.google.worker.jobs import enqueue_pull_for_notice
 
     try:
         for _attempt in range(3):

@@ -14,7 +14,7 @@ from flask import Flask, current_app, redirect, request, session
 from werkzeug.wrappers import Response
 
 from portal.core.queue import redis_connection
-from portal.google import crypto
+from portal.google.account import crypto
 
 CALENDAR_EVENTS = "https://www.googleapis.com/auth/calendar.events"
 CALENDAR_LIST = "https://www.googleapis.com/auth/calendar.calendarlist.readonly"
@@ -117,7 +117,7 @@ def redirect_uri() -> str:
 def _google():
     registry = current_app.extensions.get(EXTENSION_KEY)
     if registry is None:
-        raise RuntimeError("Call portal.google.oauth.init_app(app) in create_app.")
+        raise RuntimeError("Call portal.google.account.oauth.init_app(app) in create_app.")
     return registry.google
 
 

@@ -13,23 +13,23 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
 from portal.extensions import db
-from portal.google.activity import log_activity
-from portal.google.client import CalendarClient, GoogleApiError
-from portal.google.oauth import (
+from portal.google.account.oauth import (
     CALENDAR_APP_CREATED,
     CALENDAR_EVENTS,
     STATE_TTL_SECONDS,
     Authorization,
     missing_scopes,
 )
-from portal.google.push import requeue_linked_events
-from portal.google.tokens import (
+from portal.google.account.tokens import (
     ReconnectNeeded,
     StaticTokens,
     mark_needs_reconnect,  # noqa: F401  (a connection state change; re-exported here)
     save_token_answer,
     wipe_tokens,
 )
+from portal.google.api.client import CalendarClient, GoogleApiError
+from portal.google.sync.activity import log_activity
+from portal.google.sync.push import requeue_linked_events
 from portal.models import PRIVACY_LEVELS, EventLink, GoogleConnection, User, WatchChannel
 from portal.models.types import utcnow
 
@@ -92,7 +92,7 @@ def get_connection(user_id: int) -> GoogleConnection | None:
 
 def _stored_client(connection: GoogleConnection) -> CalendarClient:
     # The jobs' client: stored tokens plus the per-user quota every process shares.
-    from portal.google.jobs import client_for
+    from portal.google.worker.jobs import client_for
 
     return client_for(connection)
 

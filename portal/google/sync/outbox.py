@@ -39,7 +39,7 @@ def record_change(event: Event) -> OutboxEntry | None:
 
 def kick(user_id: int) -> bool:
     """After commit: enqueue the push job for this user's connection; False if Redis is down."""
-    from portal.google import jobs
+    from portal.google.worker import jobs
 
     try:
         return jobs.enqueue_push_for_user(user_id)

@@ -1,7 +1,7 @@
 """Connecting Google Calendar: sign-in, callback, calendar, privacy level and disconnect.
 
 Google's push notifications (`/google/notify`) are answered in front of Flask: see
-portal.google.webhook.
+portal.google.realtime.webhook.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from flask_login import current_user, login_required
 
 from portal.core.htmx import is_htmx, render
 from portal.extensions import db
-from portal.google import jobs
-from portal.google.connection import (
+from portal.google.account.connection import (
     ConnectionRefused,
     choose_calendar,
     complete_connection,
@@ -25,8 +24,8 @@ from portal.google.connection import (
     start_connection,
     writable_calendars,
 )
-from portal.google.disconnect import request_disconnect
-from portal.google.oauth import (
+from portal.google.account.disconnect import request_disconnect
+from portal.google.account.oauth import (
     CALENDAR_APP_CREATED,
     PURPOSE_NEW_CALENDAR,
     OAuthFailure,
@@ -35,7 +34,8 @@ from portal.google.oauth import (
     finish_authorization,
     is_configured,
 )
-from portal.google.outbox import kick
+from portal.google.sync.outbox import kick
+from portal.google.worker import jobs
 from portal.integrations.forms import NEW_CALENDAR, CalendarForm, DisconnectForm, PrivacyForm
 from portal.integrations.routes import back_to_card, render_card
 from portal.models import GoogleConnection

@@ -20,18 +20,20 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, text
 
 from portal.config import SYNC_TUNING
+from portal.core.jobs import job
 from portal.core.queue import redis_connection
 from portal.extensions import db
-from portal.google import channels
-from portal.google import push as push_ops
-from portal.google.activity import log_activity
-from portal.google.batch_push import push_in_batches
-from portal.google.channel_directory import ChannelFacts
-from portal.google.client import CalendarClient, GoogleApiError
-from portal.google.locks import connection_lock
-from portal.google.notice_log import note_genuine, seconds_since_heard, take_heard
-from portal.google.pull import full_sync, pull_changes
-from portal.google.queueing import (
+from portal.google.account.clients import per_minute_throttle
+from portal.google.api.client import CalendarClient, GoogleApiError
+from portal.google.realtime import channels
+from portal.google.realtime.directory import ChannelFacts
+from portal.google.realtime.heard import note_genuine, seconds_since_heard, take_heard
+from portal.google.sync import push as push_ops
+from portal.google.sync.activity import log_activity
+from portal.google.sync.batch_push import push_in_batches
+from portal.google.sync.lock import connection_lock
+from portal.google.sync.pull import full_sync, pull_changes
+from portal.google.worker.coalescer import (
     PENDING_TTL,
     enqueue_once,
     key,
@@ -39,8 +41,6 @@ from portal.google.queueing import (
     still_waiting,
     submit,
 )
-from portal.google.quota import per_minute_throttle
-from portal.jobs import job
 from portal.models import Event, GoogleConnection, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def pull_in_progress(connection_id: int) -> bool:
 
 def client_for(connection: GoogleConnection) -> CalendarClient:
     """A Calendar client with this connection's tokens and the shared per-user quota."""
-    from portal.google.tokens import ConnectionTokens
+    from portal.google.account.tokens import ConnectionTokens
 
     limit = int(current_app.config.get("GOOGLE_USER_QUOTA_PER_MINUTE", 600))
     throttle = per_minute_throttle(redis_connection(), connection.id, limit)
@@ -141,7 +141,7 @@ def client_for(connection: GoogleConnection) -> CalendarClient:
 @contextmanager
 def _running(kind: str, connection_id: int) -> Iterator[GoogleConnection | None]:
     """Clear the pending marker, hold the lock, and turn failures into visible states."""
-    from portal.google.tokens import ReconnectNeeded
+    from portal.google.account.tokens import ReconnectNeeded
 
     redis = redis_connection()
     redis.delete(key(f"pending:{kind}", connection_id))
@@ -290,7 +290,7 @@ def _refresh_statistics() -> None:
 @job
 def disconnect_job(connection_id: int, remove_events: bool) -> str:
     """Disconnect a coordinator's Google account (see disconnect.disconnect_connection)."""
-    from portal.google.disconnect import disconnect_connection
+    from portal.google.account.disconnect import disconnect_connection
 
     with _running("disconnect", connection_id):
         disconnect_connection(connection_id, remove_events, client_for)
@@ -399,7 +399,7 @@ def _stop_orphan(channel: WatchChannel) -> None:
 @job
 def sweep_job() -> int:
     """Scheduler: re-enqueue outbox changes left behind."""
-    from portal.google.sweep import sweep_outbox
+    from portal.google.worker.sweep import sweep_outbox
 
     enqueued = sweep_outbox()
     db.session.commit()

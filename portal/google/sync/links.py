@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import insert, select
 
 from portal.extensions import db
-from portal.google.mapping import parse_rfc3339, rule_of
+from portal.google.sync.mapping import parse_rfc3339, rule_of
 from portal.models import EventLink, GoogleConnection, utcnow
 
 # Ids per IN (...): SQLite limits bound parameters, and short lists keep plans simple.

@@ -8,12 +8,12 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from portal.extensions import db
-from portal.google.activity import log_activity
-from portal.google.client import CalendarClient, GoogleApiError
-from portal.google.links import on_current_calendar
-from portal.google.mapping import is_exception
-from portal.google.pull_scope import PullScope
-from portal.google.reconcile import (
+from portal.google.api.client import CalendarClient, GoogleApiError
+from portal.google.sync.activity import log_activity
+from portal.google.sync.links import on_current_calendar
+from portal.google.sync.mapping import is_exception
+from portal.google.sync.pull_scope import PullScope
+from portal.google.sync.reconcile import (
     PullCounts,
     apply_remote_event,
     series_of,

@@ -17,8 +17,8 @@ from flask import Flask
 from werkzeug.datastructures import EnvironHeaders
 
 from portal.extensions import db
-from portal.google.channels import NOTIFY_PATH
-from portal.google.notifications import receive_notification
+from portal.google.realtime.channels import NOTIFY_PATH
+from portal.google.realtime.notifications import receive_notification
 
 log = logging.getLogger(__name__)
 

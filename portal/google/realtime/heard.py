@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from redis import Redis
 
 from portal.core.queue import redis_script
-from portal.google.channel_directory import GENERATION_KEY, ChannelFacts
+from portal.google.realtime.directory import GENERATION_KEY, ChannelFacts
 
 KEEP_SECONDS = 8 * 24 * 3600
 

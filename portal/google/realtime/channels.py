@@ -16,9 +16,9 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.google.activity import log_activity
-from portal.google.client import CalendarClient, GoogleApiError
-from portal.google.notice_log import Heard
+from portal.google.api.client import CalendarClient, GoogleApiError
+from portal.google.realtime.heard import Heard
+from portal.google.sync.activity import log_activity
 from portal.models import GoogleConnection, WatchChannel, utcnow
 
 DEFAULT_TTL = 7 * 24 * 3600

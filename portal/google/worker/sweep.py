@@ -23,6 +23,6 @@ def connections_with_pending_changes() -> list[int]:
 
 def sweep_outbox() -> int:
     """Enqueue a push for every connection with pending changes; returns how many."""
-    from portal.google.jobs import enqueue_push
+    from portal.google.worker.jobs import enqueue_push
 
     return sum(1 for cid in connections_with_pending_changes() if enqueue_push(cid))

@@ -20,12 +20,12 @@ from sqlalchemy import func, select
 
 from portal.core.queue import redis_connection
 from portal.extensions import db
-from portal.google.channels import live_channels, webhook_address, webhook_is_https
-from portal.google.client import CalendarClient, GoogleApiError
-from portal.google.connection import get_connection
-from portal.google.notice_log import last_heard_at
-from portal.google.oauth import is_configured
-from portal.google.tokens import ConnectionTokens, ReconnectNeeded
+from portal.google.account.connection import get_connection
+from portal.google.account.oauth import is_configured
+from portal.google.account.tokens import ConnectionTokens, ReconnectNeeded
+from portal.google.api.client import CalendarClient, GoogleApiError
+from portal.google.realtime.channels import live_channels, webhook_address, webhook_is_https
+from portal.google.realtime.heard import last_heard_at
 from portal.models import GoogleConnection, User, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)

@@ -7,12 +7,12 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from portal.extensions import db
-from portal.google.activity import log_activity
-from portal.google.client import CalendarClient, GoogleApiError
-from portal.google.links import link_for_event, new_link, on_current_calendar, remember
-from portal.google.mapping import google_id_for, instance_id_for, snapshot, to_google
-from portal.google.pull import IMPORT_WINDOW_DAYS
-from portal.google.reconcile import settle_conflict, tombstone_from_google
+from portal.google.api.client import CalendarClient, GoogleApiError
+from portal.google.sync.activity import log_activity
+from portal.google.sync.links import link_for_event, new_link, on_current_calendar, remember
+from portal.google.sync.mapping import google_id_for, instance_id_for, snapshot, to_google
+from portal.google.sync.pull import IMPORT_WINDOW_DAYS
+from portal.google.sync.reconcile import settle_conflict, tombstone_from_google
 from portal.models import Event, EventLink, GoogleConnection, OutboxEntry, utcnow
 
 

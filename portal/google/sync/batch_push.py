@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.extensions import db
-from portal.google.client import BatchCall, BatchResult, CalendarClient, event_path, events_path
-from portal.google.links import link_for_event, remember
-from portal.google.mapping import google_id_for, to_google
-from portal.google.push import close_entries, link_event, log_push, open_entries
+from portal.google.api.client import BatchCall, BatchResult, CalendarClient, event_path, events_path
+from portal.google.sync.links import link_for_event, remember
+from portal.google.sync.mapping import google_id_for, to_google
+from portal.google.sync.push import close_entries, link_event, log_push, open_entries
 from portal.models import Event, EventLink, GoogleConnection
 
 # Google accepts up to 1000 calls a batch; smaller batches keep one failure's cost low.

@@ -14,8 +14,8 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from portal.extensions import db
-from portal.google.links import insert_links, link_for_google_id, links_for_google_ids
-from portal.google.mapping import is_exception
+from portal.google.sync.links import insert_links, link_for_google_id, links_for_google_ids
+from portal.google.sync.mapping import is_exception
 from portal.models import Event, EventLink, GoogleConnection, User
 
 # Creations written per batch: large enough for batched INSERTs, small enough that the
