@@ -19,7 +19,7 @@ def _connection_for(email: str) -> GoogleConnection:
     connection = db.session.scalar(
         select(GoogleConnection).where(GoogleConnection.user_id == user.id)
     )
-    if connection is None or connection.state not in ("importing", "connected"):
+    if connection is None or not connection.is_active:
         state = connection.state if connection else "not connected"
         raise click.ClickException(f"{email} has no active Google connection ({state}).")
     return connection

@@ -60,7 +60,7 @@ def _active_connection() -> GoogleConnection:
 def _disconnectable() -> GoogleConnection:
     """The current coordinator's connection if it is live or broken, else 404."""
     connection = get_connection(current_user.id)
-    if connection is None or connection.state in ("disconnected", "connecting"):
+    if connection is None or not connection.is_linked:
         abort(404)
     return connection
 

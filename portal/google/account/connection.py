@@ -39,8 +39,6 @@ DEDICATED_CALENDAR_NAME = "Coordinoter"
 WRITABLE_ROLES = ("owner", "writer")
 # A sign-in or a disconnect that has not finished after this long is treated as abandoned.
 STALE_AFTER = timedelta(seconds=STATE_TTL_SECONDS)
-# Rows whose Google account counts as taken: live, broken, or still being disconnected.
-LINKED_STATES = ("importing", "connected", "needs_reconnect")
 
 SCOPE_MESSAGES = {
     CALENDAR_EVENTS: (
@@ -236,7 +234,7 @@ def _linked_elsewhere(sub: str, user_id: int) -> bool:
         GoogleConnection.google_sub == sub,
         GoogleConnection.user_id != user_id,
         or_(
-            GoogleConnection.state.in_(LINKED_STATES),
+            GoogleConnection.is_linked,
             GoogleConnection.refresh_token_enc.is_not(None),
         ),
     )

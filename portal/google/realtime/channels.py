@@ -144,7 +144,7 @@ def channels_due_for_renewal() -> list[WatchChannel]:
         .where(
             WatchChannel.stopped_at.is_(None),
             WatchChannel.expires_at < utcnow() + RENEW_WITHIN,
-            GoogleConnection.state.in_(("importing", "connected")),
+            GoogleConnection.is_active,
         )
     )
     return list(db.session.scalars(stmt))
@@ -158,7 +158,7 @@ def orphan_channels() -> list[WatchChannel]:
         .where(
             WatchChannel.stopped_at.is_(None),
             (GoogleConnection.id.is_(None))
-            | (GoogleConnection.state.not_in(("importing", "connected")))
+            | (~GoogleConnection.is_active)
             | (GoogleConnection.calendar_id != WatchChannel.calendar_id),
         )
     )

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.google.realtime.channels import hash_matches
 from portal.google.realtime.directory import ChannelFacts, facts_for, reload
 from portal.google.realtime.heard import count_outcome
-from portal.models import WatchChannel, utcnow
+from portal.models import ACTIVE_STATES, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def judge(facts: ChannelFacts | None, token: str | None, state: str) -> str:
         return "stopped"
     if facts.expires_at is not None and facts.expires_at < utcnow():
         return "expired"
-    if facts.connection_state not in ("importing", "connected"):
+    if facts.connection_state not in ACTIVE_STATES:
         return "inactive"
     return "sync" if state == "sync" else "accepted"
 

@@ -16,17 +16,13 @@ from portal.models import Event, GoogleConnection, OutboxEntry
 
 log = logging.getLogger(__name__)
 
-# Connections whose changes are queued: active ones, and ones waiting for a reconnect
-# (their changes must reach Google once the coordinator reconnects).
-QUEUING_STATES = ("connecting", "importing", "connected", "needs_reconnect")
-
 
 def record_change(event: Event) -> OutboxEntry | None:
     """Queue a push of this event if its owner has a Google connection; flushes."""
     connected = db.session.scalar(
         select(GoogleConnection.id).where(
             GoogleConnection.user_id == event.owner_id,
-            GoogleConnection.state.in_(QUEUING_STATES),
+            GoogleConnection.queues_changes,
         )
     )
     if connected is None:

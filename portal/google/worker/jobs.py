@@ -45,14 +45,12 @@ from portal.models import Event, GoogleConnection, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
 
-ACTIVE_STATES = ("importing", "connected")
-
 
 def enqueue_push_for_user(user_id: int) -> bool:
     """Enqueue the push of this user's outbox (deduplicated); False when not connected."""
     connection_id = db.session.scalar(
         select(GoogleConnection.id).where(
-            GoogleConnection.user_id == user_id, GoogleConnection.state.in_(ACTIVE_STATES)
+            GoogleConnection.user_id == user_id, GoogleConnection.is_active
         )
     )
     return connection_id is not None and enqueue_push(connection_id)
@@ -191,11 +189,7 @@ def describe_error(exc: GoogleApiError) -> str:
 
 
 def _active(connection: GoogleConnection | None) -> bool:
-    return (
-        connection is not None
-        and connection.state in ACTIVE_STATES
-        and bool(connection.calendar_id)
-    )
+    return connection is not None and connection.can_sync
 
 
 @job
@@ -387,7 +381,7 @@ def _stop_orphan(channel: WatchChannel) -> None:
         db.session.get(GoogleConnection, channel.connection_id) if channel.connection_id else None
     )
     client = None
-    if connection is not None and connection.state in ACTIVE_STATES:
+    if connection is not None and connection.is_active:
         client = client_for(connection)
     try:
         channels.stop_channel(channel, client)

@@ -7,15 +7,13 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import GoogleConnection, OutboxEntry
 
-ACTIVE_STATES = ("importing", "connected")
-
 
 def connections_with_pending_changes() -> list[int]:
     """Ids of active connections whose user has unpushed outbox rows."""
     stmt = (
         select(GoogleConnection.id)
         .join(OutboxEntry, OutboxEntry.user_id == GoogleConnection.user_id)
-        .where(OutboxEntry.processed_at.is_(None), GoogleConnection.state.in_(ACTIVE_STATES))
+        .where(OutboxEntry.processed_at.is_(None), GoogleConnection.is_active)
         .distinct()
     )
     return list(db.session.scalars(stmt))
