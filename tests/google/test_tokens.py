@@ -10,7 +10,8 @@ from flask import Flask
 
 from portal.extensions import db
 from portal.google.account.crypto import decrypt
-from portal.google.account.tokens import ConnectionTokens, TokenEndpointError
+from portal.google.account.tokens import ConnectionTokens
+from portal.google.api.token_endpoint import TokenEndpointError
 from portal.google.worker.jobs import client_for
 from portal.models import GoogleConnection
 from portal.models.types import utcnow

@@ -27,7 +27,8 @@ from portal.google.account.tokens import (
     save_token_answer,
     wipe_tokens,
 )
-from portal.google.api.client import CalendarClient, GoogleApiError
+from portal.google.api.client import CalendarClient
+from portal.google.api.errors import GoogleApiError
 from portal.google.sync.activity import log_activity
 from portal.google.sync.push import requeue_linked_events
 from portal.models import PRIVACY_LEVELS, EventLink, GoogleConnection, User, WatchChannel

@@ -23,7 +23,8 @@ from portal.extensions import db
 from portal.google.account.connection import get_connection
 from portal.google.account.oauth import is_configured
 from portal.google.account.tokens import ConnectionTokens, ReconnectNeeded
-from portal.google.api.client import CalendarClient, GoogleApiError
+from portal.google.api.client import CalendarClient
+from portal.google.api.errors import GoogleApiError
 from portal.google.realtime.channels import live_channels, webhook_address, webhook_is_https
 from portal.google.realtime.heard import last_heard_at
 from portal.models import GoogleConnection, User, WatchChannel, utcnow

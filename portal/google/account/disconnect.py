@@ -9,12 +9,13 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.google.account.oauth import revoke_token
 from portal.google.account.tokens import ReconnectNeeded, stored_tokens, wipe_tokens
-from portal.google.api.client import GoogleApiError
+from portal.google.api.errors import GoogleApiError
+from portal.google.api.token_endpoint import revoke
 from portal.google.sync.activity import log_activity
 from portal.google.sync.links import on_current_calendar
 from portal.models import Event, EventLink, GoogleConnection, WatchChannel
@@ -129,7 +130,7 @@ def revoke_grant(connection: GoogleConnection) -> tuple[str, str]:
     token = refresh or access
     if not token:
         return "skipped", f"No stored access to revoke for {account}."
-    problem = revoke_token(token)
+    problem = revoke(current_app.config["GOOGLE_REVOKE_URI"], token)
     if problem is None:
         return "ok", f"Revoked Coordinoter's access to {account} at Google."
     return "failed", (

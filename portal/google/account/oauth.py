@@ -194,20 +194,6 @@ def _userinfo(token: dict[str, Any], purpose: str) -> dict[str, Any]:
     return info
 
 
-def revoke_token(token: str) -> str | None:
-    """Revoke a grant at GOOGLE_REVOKE_URI; None when done, else what went wrong."""
-    try:
-        response = requests.post(
-            current_app.config["GOOGLE_REVOKE_URI"],
-            data={"token": token},
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            timeout=HTTP_TIMEOUT,
-        )
-    except requests.RequestException:
-        return "Google did not answer"
-    return None if response.status_code == 200 else f"Google answered {response.status_code}"
-
-
 def granted_scopes(scope: str) -> frozenset[str]:
     """The scopes Google granted (long names), from a token answer's `scope`."""
     return frozenset(SCOPE_ALIASES.get(s, s) for s in (scope or "").split())

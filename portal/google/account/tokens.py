@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
 from flask import current_app
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import OperationalError
@@ -26,13 +25,12 @@ from sqlalchemy.orm import Session, object_session
 
 from portal.extensions import db
 from portal.google.account.crypto import decrypt_optional, encrypt, rotate
-from portal.google.api.client import GoogleApiError
+from portal.google.api.token_endpoint import InvalidGrant, TokenEndpointError, request_refresh
 from portal.models import GoogleConnection, SyncLog
 from portal.models.types import utcnow
 
 # Refresh this long before Google's expiry, so a token never dies in the middle of a call.
 REFRESH_MARGIN = timedelta(seconds=60)
-REFRESH_TIMEOUT = (5.0, 15.0)
 # A refresh waits this long for another worker's refresh (PostgreSQL lock_timeout).
 LOCK_WAIT = "20s"
 
@@ -49,10 +47,6 @@ NO_REFRESH_TOKEN_MESSAGE = (
 
 class ReconnectNeeded(Exception):
     """The coordinator must sign in with Google again; retrying will not help."""
-
-
-class TokenEndpointError(GoogleApiError):
-    """Google's token endpoint failed; `retryable` says whether a later try may work."""
 
 
 class StaticTokens:
@@ -117,57 +111,27 @@ class ConnectionTokens:
                 # Another worker refreshed while we waited for the lock: use its token.
                 return self._remember(current, row.token_expires_at), None
             refresh_token = decrypt_optional(row.refresh_token_enc)
-            try:
-                if not refresh_token:
-                    raise _InvalidGrant(NO_REFRESH_TOKEN_MESSAGE)
-                answer = request_refresh(refresh_token)
-            except _InvalidGrant as exc:
-                problem = exc.template.format(account=row.google_email or "your Google account")
-                mark_needs_reconnect(row, problem)
-                return None, problem
-            save_token_answer(row, answer)
-            return self._remember(answer["access_token"], row.token_expires_at), None
+            template = NO_REFRESH_TOKEN_MESSAGE
+            if refresh_token:
+                try:
+                    answer = _refresh_answer(refresh_token)
+                except InvalidGrant:
+                    template = INVALID_GRANT_MESSAGE
+                else:
+                    save_token_answer(row, answer)
+                    return self._remember(answer["access_token"], row.token_expires_at), None
+            problem = template.format(account=row.google_email or "your Google account")
+            mark_needs_reconnect(row, problem)
+            return None, problem
 
 
-class _InvalidGrant(Exception):
-    def __init__(self, template: str) -> None:
-        super().__init__(template)
-        self.template = template
-
-
-def request_refresh(refresh_token: str) -> dict[str, Any]:
-    """POST grant_type=refresh_token to GOOGLE_TOKEN_URI; return Google's JSON answer."""
+def _refresh_answer(refresh_token: str) -> dict[str, Any]:
     config = current_app.config
-    try:
-        response = requests.post(
-            config["GOOGLE_TOKEN_URI"],
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": refresh_token,
-                "client_id": config.get("GOOGLE_CLIENT_ID") or "",
-                "client_secret": config.get("GOOGLE_CLIENT_SECRET") or "",
-            },
-            headers={"Accept": "application/json"},
-            timeout=REFRESH_TIMEOUT,
-        )
-    except requests.RequestException as exc:
-        raise TokenEndpointError(503, "networkError", str(exc)) from exc
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        body = {}
-    if response.ok and body.get("access_token"):
-        return body
-    error = str(body.get("error") or "")
-    if error == "invalid_grant":
-        raise _InvalidGrant(INVALID_GRANT_MESSAGE)
-    status = response.status_code if response.status_code >= 400 else 502
-    if error == "temporarily_unavailable":
-        status = 503
-    raise TokenEndpointError(
-        status, error or "tokenEndpointError", body.get("error_description", "")
+    return request_refresh(
+        config["GOOGLE_TOKEN_URI"],
+        config.get("GOOGLE_CLIENT_ID") or "",
+        config.get("GOOGLE_CLIENT_SECRET") or "",
+        refresh_token,
     )
 
 
@@ -250,7 +214,11 @@ def _own_session() -> Iterator[Session]:
 
 
 def _load(session: Session, connection_id: int) -> GoogleConnection:
-    row = session.get(GoogleConnection, connection_id)
+    return _usable(session.get(GoogleConnection, connection_id))
+
+
+def _usable(row: GoogleConnection | None) -> GoogleConnection:
+    """The row, unless it is gone or waits for a reconnect (ReconnectNeeded)."""
     if row is None:
         raise ReconnectNeeded("This Google connection no longer exists.")
     if row.state == "needs_reconnect":
@@ -275,8 +243,4 @@ def _lock(session: Session, connection_id: int) -> GoogleConnection:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one_or_none()
-    if row is None:
-        raise ReconnectNeeded("This Google connection no longer exists.")
-    if row.state == "needs_reconnect":
-        raise ReconnectNeeded(row.last_error or "Google Calendar needs to be reconnected.")
-    return row
+    return _usable(row)

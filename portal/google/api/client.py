@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import random
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
 
-# Reasons Google documents as "back off and try again".
-RETRYABLE_403 = {"rateLimitExceeded", "userRateLimitExceeded"}
+from portal.google.api.batch import BatchResult, decode_batch, encode_batch
+from portal.google.api.calls import (
+    Call,
+    delete_call,
+    event_path,
+    events_path,
+    insert_call,
+    patch_call,
+)
+from portal.google.api.errors import GoogleApiError, GoogleUnavailable
+
 MAX_PAGE = 2500
 
 
@@ -24,76 +31,6 @@ class TokenSource(Protocol):
     def access_token(self) -> str: ...
 
     def refresh(self) -> str: ...
-
-
-class GoogleApiError(Exception):
-    """An error answer from Google, with its status and first reason."""
-
-    def __init__(
-        self, status: int, reason: str = "", message: str = "", retry_after: float | None = None
-    ) -> None:
-        super().__init__(f"{status} {reason}: {message}".strip())
-        self.status = status
-        self.reason = reason
-        self.message = message
-        self.retry_after = retry_after
-
-    @property
-    def retryable(self) -> bool:
-        """Whether backing off and trying again may succeed."""
-        if self.status in (429, 500, 502, 503, 504):
-            return True
-        return self.status == 403 and self.reason in RETRYABLE_403
-
-    @classmethod
-    def from_response(cls, response: requests.Response) -> GoogleApiError:
-        """Read Google's error envelope (or whatever came back) into an exception."""
-        reason, message = "", response.reason or ""
-        try:
-            error = response.json().get("error", {})
-        except ValueError:
-            error = {}
-        if isinstance(error, dict):
-            message = error.get("message", message)
-            errors = error.get("errors") or [{}]
-            reason = errors[0].get("reason", "") or error.get("status", "")
-        elif isinstance(error, str):  # OAuth-style {"error": "invalid_grant"}
-            reason = error
-        return cls(response.status_code, reason, message, _retry_after(response))
-
-
-class GoogleUnavailable(GoogleApiError):
-    """The network failed before Google answered (timeout, refused, reset)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(503, "networkError", message)
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-@dataclass
-class BatchCall:
-    """One call inside a batch request."""
-
-    method: str
-    path: str
-    body: dict | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class BatchResult:
-    """One answer from a batch response, in request order."""
-
-    status: int
-    body: dict | None
-    error: GoogleApiError | None = None
 
 
 class CalendarClient:
@@ -186,6 +123,13 @@ class CalendarClient:
         response = self.request(method, path, **kwargs)
         return response.json() if response.content else {}
 
+    def send(self, call: Call) -> dict:
+        """Send one described call on its own; its JSON answer ({} when it has none)."""
+        options: dict[str, Any] = {"params": call.params, "headers": call.headers}
+        if call.body is not None:
+            options["json"] = call.body
+        return self._json(call.method, call.path, **options)
+
     # -- calendars ---------------------------------------------------------------------------
 
     def list_calendars(self) -> list[dict]:
@@ -201,7 +145,7 @@ class CalendarClient:
 
     def get_calendar_entry(self, calendar_id: str) -> dict:
         """One calendar-list entry ("primary" works)."""
-        return self._json("GET", f"/users/me/calendarList/{_q(calendar_id)}")
+        return self._json("GET", f"/users/me/calendarList/{quote(calendar_id, safe='')}")
 
     def insert_calendar(self, summary: str, time_zone: str) -> dict:
         """Create a secondary calendar."""
@@ -229,7 +173,7 @@ class CalendarClient:
             params["showDeleted"] = "true"
         if page_token:
             params["pageToken"] = page_token
-        return self._json("GET", f"/calendars/{_q(calendar_id)}/events", params=params)
+        return self._json("GET", events_path(calendar_id), params=params)
 
     def iter_event_pages(self, calendar_id: str, **kwargs: Any) -> Iterator[dict]:
         """Every page of one listing, following nextPageToken."""
@@ -247,36 +191,18 @@ class CalendarClient:
 
     def insert_event(self, calendar_id: str, body: dict) -> dict:
         """Insert an event; never sends invitations."""
-        return self._json(
-            "POST",
-            f"/calendars/{_q(calendar_id)}/events",
-            params={"sendUpdates": "none"},
-            json=body,
-        )
+        return self.send(insert_call(calendar_id, body))
 
     def patch_event(
         self, calendar_id: str, event_id: str, body: dict, etag: str | None = None
     ) -> dict:
         """Patch the fields in body; with etag, only if nobody changed it since (else 412)."""
-        headers = {"If-Match": etag} if etag else {}
-        return self._json(
-            "PATCH",
-            event_path(calendar_id, event_id),
-            params={"sendUpdates": "none"},
-            json=body,
-            headers=headers,
-        )
+        return self.send(patch_call(calendar_id, event_id, body, etag))
 
     def delete_event(self, calendar_id: str, event_id: str, etag: str | None = None) -> None:
         """Delete an event; an already deleted one (410) counts as done."""
-        headers = {"If-Match": etag} if etag else {}
         try:
-            self.request(
-                "DELETE",
-                event_path(calendar_id, event_id),
-                params={"sendUpdates": "none"},
-                headers=headers,
-            )
+            self.send(delete_call(calendar_id, event_id, etag))
         except GoogleApiError as exc:
             if exc.status != 410:
                 raise
@@ -294,7 +220,7 @@ class CalendarClient:
             "token": token,
             "params": {"ttl": str(ttl_seconds)},
         }
-        return self._json("POST", f"/calendars/{_q(calendar_id)}/events/watch", json=body)
+        return self._json("POST", events_path(calendar_id) + "/watch", json=body)
 
     def stop_channel(self, channel_id: str, resource_id: str) -> None:
         """Stop a channel; an unknown one (404) counts as stopped."""
@@ -308,7 +234,7 @@ class CalendarClient:
 
     # -- batch -------------------------------------------------------------------------------
 
-    def batch(self, calls: list[BatchCall]) -> list[BatchResult]:
+    def batch(self, calls: list[Call]) -> list[BatchResult]:
         """Send up to 1000 calls in one multipart/mixed request; answers in call order."""
         if not calls:
             return []
@@ -318,79 +244,11 @@ class CalendarClient:
                 self.throttle()
         boundary = "batch_" + uuid.uuid4().hex
         prefix = "/" + self.api_root.split("/", 3)[3] if self.api_root.count("/") >= 3 else ""
-        body = _encode_batch(calls, boundary, prefix)
+        body = encode_batch(calls, boundary, prefix)
         response = self.request(
             "POST",
             self.batch_uri,
             data=body.encode(),
             headers={"Content-Type": f"multipart/mixed; boundary={boundary}"},
         )
-        return _decode_batch(response, len(calls))
-
-
-def events_path(calendar_id: str) -> str:
-    """The API path of a calendar's events collection."""
-    return f"/calendars/{_q(calendar_id)}/events"
-
-
-def _q(value: str) -> str:
-    return quote(value, safe="")
-
-
-def event_path(calendar_id: str, event_id: str) -> str:
-    """The API path of one event (ids quoted)."""
-    return f"/calendars/{_q(calendar_id)}/events/{_q(event_id)}"
-
-
-def _encode_batch(calls: list[BatchCall], boundary: str, prefix: str) -> str:
-    parts = []
-    for index, call in enumerate(calls):
-        lines = [
-            f"--{boundary}",
-            "Content-Type: application/http",
-            f"Content-ID: <item{index}>",
-            "",
-            f"{call.method} {prefix}{call.path} HTTP/1.1",
-        ]
-        lines += [f"{k}: {v}" for k, v in call.headers.items()]
-        if call.body is not None:
-            lines += ["Content-Type: application/json", "", json.dumps(call.body)]
-        else:
-            lines += [""]
-        parts.append("\r\n".join(lines))
-    return "\r\n".join(parts) + f"\r\n--{boundary}--\r\n"
-
-
-def _decode_batch(response: requests.Response, expected: int) -> list[BatchResult]:
-    content_type = response.headers.get("Content-Type", "")
-    boundary = content_type.split("boundary=", 1)[-1].strip('"; ')
-    text = response.text.replace("\r\n", "\n")
-    results: dict[int, BatchResult] = {}
-    for chunk in text.split(f"--{boundary}")[1:]:
-        if chunk.startswith("--"):
-            break
-        outer, _, inner = chunk.strip("\n").partition("\n\n")
-        index = _content_index(outer)
-        status_line, _, rest = inner.partition("\n")
-        status = int(status_line.split()[1])
-        _, _, payload = rest.partition("\n\n")
-        body = json.loads(payload) if payload.strip() else None
-        error = None
-        if status >= 400:
-            envelope = (body or {}).get("error", {})
-            reasons = envelope.get("errors") or [{}]
-            reason = reasons[0].get("reason", "")
-            error = GoogleApiError(status, reason, envelope.get("message", ""))
-        results[index] = BatchResult(status, body, error)
-    missing = BatchResult(0, None, GoogleUnavailable("no answer for this part"))
-    return [results.get(i, missing) for i in range(expected)]
-
-
-def _content_index(headers: str) -> int:
-    for line in headers.split("\n"):
-        if line.lower().startswith("content-id:"):
-            value = line.split(":", 1)[1].strip().strip("<>")
-            digits = value.rsplit("item", 1)[-1]
-            if digits.isdigit():
-                return int(digits)
-    return -1
+        return decode_batch(response, len(calls))

@@ -16,7 +16,8 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.google.api.client import CalendarClient, GoogleApiError
+from portal.google.api.client import CalendarClient
+from portal.google.api.errors import GoogleApiError
 from portal.google.realtime.heard import Heard
 from portal.google.sync.activity import log_activity
 from portal.models import GoogleConnection, WatchChannel, utcnow

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.extensions import db
-from portal.google.api.client import BatchCall, BatchResult, CalendarClient, event_path, events_path
+from portal.google.api.batch import BatchResult
+from portal.google.api.calls import Call, delete_call, insert_call, patch_call
+from portal.google.api.client import CalendarClient
 from portal.google.sync.links import link_for_event, remember
 from portal.google.sync.mapping import google_id_for, to_google
 from portal.google.sync.push import close_entries, link_event, log_push, open_entries
@@ -26,7 +28,7 @@ class Planned:
 
     event: Event
     kind: str
-    call: BatchCall
+    call: Call
     link: EventLink | None = None
 
 
@@ -67,19 +69,15 @@ def _plan(connection: GoogleConnection, event: Event) -> Planned | None:
     if event.is_deleted:
         if link is None or event.deleted_by == "google":
             return None
-        call = BatchCall("DELETE", event_path(calendar, link.google_event_id) + "?sendUpdates=none")
-        return Planned(event, "delete", call, link)
+        return Planned(event, "delete", delete_call(calendar, link.google_event_id), link)
     body = to_google(event, connection.privacy_level)
     if link is None:
         body = {"id": google_id_for(connection.id_prefix, event.id), **body}
-        return Planned(
-            event, "insert", BatchCall("POST", events_path(calendar) + "?sendUpdates=none", body)
-        )
+        return Planned(event, "insert", insert_call(calendar, body))
     if link.synced_version >= event.version:
         return None
-    path = event_path(calendar, link.google_event_id) + "?sendUpdates=none"
-    headers = {"If-Match": link.etag} if link.etag else {}
-    return Planned(event, "patch", BatchCall("PATCH", path, body, headers), link)
+    call = patch_call(calendar, link.google_event_id, body, link.etag)
+    return Planned(event, "patch", call, link)
 
 
 def _record(connection: GoogleConnection, part: Planned, result: BatchResult) -> None:

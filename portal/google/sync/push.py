@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from portal.extensions import db
-from portal.google.api.client import CalendarClient, GoogleApiError
+from portal.google.api.client import CalendarClient
+from portal.google.api.errors import GoogleApiError
 from portal.google.sync.activity import log_activity
 from portal.google.sync.links import link_for_event, new_link, on_current_calendar, remember
 from portal.google.sync.mapping import google_id_for, instance_id_for, snapshot, to_google

@@ -24,7 +24,8 @@ from portal.core.jobs import job
 from portal.core.queue import redis_connection
 from portal.extensions import db
 from portal.google.account.clients import per_minute_throttle
-from portal.google.api.client import CalendarClient, GoogleApiError
+from portal.google.api.client import CalendarClient
+from portal.google.api.errors import GoogleApiError
 from portal.google.realtime import channels
 from portal.google.realtime.directory import ChannelFacts
 from portal.google.realtime.heard import note_genuine, seconds_since_heard, take_heard
