@@ -19,7 +19,7 @@ from portal.calendar.operations import (
     delete_event,
     update_event,
 )
-from portal.calendar.queries import exception_for, exceptions_of
+from portal.calendar.queries import exceptions_of
 from portal.calendar.recurrence import (
     Original,
     RecurrenceError,
@@ -61,7 +61,7 @@ def create_series(owner: User, data: EventData, recurrence: str | None) -> Event
 
 def edit_occurrence(master: Event, original: Original, data: EventData) -> Event:
     """This event: create or update the exception that replaces one occurrence."""
-    exception = exception_for(master, original)
+    exception = master.exception_for(original)
     if exception is not None:
         if exception.is_deleted:
             raise RecurrenceError("That occurrence was deleted.")
@@ -75,7 +75,7 @@ def edit_occurrence(master: Event, original: Original, data: EventData) -> Event
 
 def delete_occurrence(master: Event, original: Original) -> Event:
     """This event: a tombstoned exception cancels one occurrence (Google hears of it)."""
-    exception = exception_for(master, original)
+    exception = master.exception_for(original)
     if exception is not None:
         return exception if exception.is_deleted else delete_event(exception)
     _require_occurrence(master, original)

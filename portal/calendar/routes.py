@@ -23,7 +23,6 @@ from portal.calendar.forms import EventForm, initial_for_event, initial_for_new
 from portal.calendar.layout import build_week, monday_of
 from portal.calendar.operations import delete_event
 from portal.calendar.queries import (
-    exception_for,
     series_in_week,
     visible_events_in_week,
     week_fingerprint,
@@ -270,7 +269,7 @@ def _occurrence(event_id: int, key: str) -> tuple[Event, Original, Event | None]
         original = parse_occurrence_key(key)
     except ValueError:
         abort(400)
-    exception = exception_for(master, original)
+    exception = master.exception_for(original)
     if exception is not None:
         if exception.is_deleted or exception.deleted_by == "google":
             abort(404)

@@ -1,4 +1,4 @@
-"""Helpers every RQ job uses: a clean database session per job."""
+"""Helpers every RQ job uses: a clean database session per job, and progress checkpoints."""
 
 from __future__ import annotations
 
@@ -10,6 +10,13 @@ from portal.extensions import db
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# What a long business function calls after each unit of work: it flushes, a job commits.
+Checkpoint = Callable[[], None]
+
+
+def no_checkpoint() -> None:
+    """The default checkpoint: business functions only flush; a job passes db.session.commit."""
 
 
 def job(fn: Callable[P, R]) -> Callable[P, R]:

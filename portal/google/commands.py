@@ -31,6 +31,7 @@ def sync_command(email: str) -> None:
     """Push pending changes and pull Google's for one coordinator, now, and say what happened."""
     from portal.google.sync import push as push_ops
     from portal.google.sync.lock import connection_lock
+    from portal.google.sync.outbox import pending_event_ids
     from portal.google.sync.pull import pull_changes
     from portal.google.worker.jobs import client_for
 
@@ -38,7 +39,7 @@ def sync_command(email: str) -> None:
     with connection_lock(connection.id):
         client = client_for(connection)
         pushed: dict[str, int] = {}
-        for event_id in push_ops.pending_event_ids(connection.user_id):
+        for event_id in pending_event_ids(connection.user_id):
             outcome = push_ops.push_event(connection, db.session.get(Event, event_id), client)
             pushed[outcome] = pushed.get(outcome, 0) + 1
             db.session.commit()
@@ -63,8 +64,8 @@ def drain_command() -> None:
     from portal.google.account.tokens import ReconnectNeeded
     from portal.google.sync import push as push_ops
     from portal.google.sync.lock import connection_lock
+    from portal.google.sync.outbox import connections_with_pending_changes, pending_event_ids
     from portal.google.worker.jobs import client_for
-    from portal.google.worker.sweep import connections_with_pending_changes
 
     total = 0
     for connection_id in connections_with_pending_changes():
@@ -72,7 +73,7 @@ def drain_command() -> None:
         with connection_lock(connection_id):
             try:
                 client = client_for(connection)
-                for event_id in push_ops.pending_event_ids(connection.user_id):
+                for event_id in pending_event_ids(connection.user_id):
                     push_ops.push_event(connection, db.session.get(Event, event_id), client)
                     db.session.commit()
                     total += 1

@@ -324,7 +324,7 @@ def test_a_deletion_committed_while_a_batch_push_runs_still_reaches_google(
     app, db_backend_is_postgresql, chaos_connection, coordinator, google
 ):
     from portal.core.queue import redis_connection
-    from portal.google.sync.batch_push import BATCH_SIZE
+    from portal.google.sync.push import BATCH_SIZE
 
     data = EventData("Visit", "Australia/Sydney", start_at=SOON, end_at=SOON + timedelta(hours=1))
     events = [

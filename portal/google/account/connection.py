@@ -30,7 +30,7 @@ from portal.google.account.tokens import (
 from portal.google.api.client import CalendarClient
 from portal.google.api.errors import GoogleApiError
 from portal.google.sync.activity import log_activity
-from portal.google.sync.push import requeue_linked_events
+from portal.google.sync.outbox import requeue_linked_events
 from portal.models import PRIVACY_LEVELS, EventLink, GoogleConnection, User, WatchChannel
 from portal.models.types import utcnow
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from portal.core.timezones import is_valid_zone
-from portal.models import Event
+from portal.models import Event, utcnow
 
 BUSY_TITLE = "Coordinoter appointment"
 PORTAL_ID_KEY = "coordinoterEventId"
@@ -86,6 +86,11 @@ def _rfc3339(moment: datetime) -> str:
 def parse_rfc3339(value: str) -> datetime:
     """An aware datetime from Google's RFC 3339 strings (Z or an offset, optional fraction)."""
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def updated_of(item: dict) -> datetime:
+    """When Google says the item last changed (now, for an item that does not say)."""
+    return parse_rfc3339(item["updated"]) if item.get("updated") else utcnow()
 
 
 def is_exception(item: dict) -> bool:

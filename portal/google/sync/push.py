@@ -1,31 +1,141 @@
-"""Push: portal changes to Google, exactly once, never re-creating what Google deleted."""
+"""Push: portal changes to Google, exactly once, never re-creating what Google deleted.
+
+Each event gets one plan (`plan_push`): insert, patch, delete or skip. A burst of plain plans
+goes to Google in batch requests; the rest, and any part Google does not answer with 2xx, one
+call at a time, where Google's refusals are understood: 409 adopts our own earlier insert, 412
+settles a conflict, 404 or 410 means Google deleted its copy and that stands. Occurrences of
+a series are written to the series' instances in Google.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import Counter
+from dataclasses import dataclass
 
-from sqlalchemy import or_, select
-
+from portal.core.jobs import Checkpoint, no_checkpoint
 from portal.extensions import db
+from portal.google.api.calls import Call, delete_call, insert_call, patch_call
 from portal.google.api.client import CalendarClient
 from portal.google.api.errors import GoogleApiError
 from portal.google.sync.activity import log_activity
-from portal.google.sync.links import link_for_event, new_link, on_current_calendar, remember
+from portal.google.sync.conflicts import settle_conflict
+from portal.google.sync.links import link_for_event, new_link, remember
 from portal.google.sync.mapping import google_id_for, instance_id_for, snapshot, to_google
-from portal.google.sync.pull import IMPORT_WINDOW_DAYS
-from portal.google.sync.reconcile import settle_conflict, tombstone_from_google
-from portal.models import Event, EventLink, GoogleConnection, OutboxEntry, utcnow
+from portal.google.sync.outbox import close_entries, open_entries, pending_event_ids
+from portal.google.sync.reconcile import tombstone_from_google
+from portal.models import Event, EventLink, GoogleConnection
+
+# Google accepts up to 1000 calls a batch; smaller batches keep one failure's cost low.
+BATCH_SIZE = 50
 
 
-def pending_event_ids(user_id: int) -> list[int]:
-    """Events of this user with outbox rows still to push, oldest change first."""
-    stmt = (
-        select(OutboxEntry.event_id)
-        .where(OutboxEntry.user_id == user_id, OutboxEntry.processed_at.is_(None))
-        .group_by(OutboxEntry.event_id)
-        .order_by(db.func.min(OutboxEntry.id))
-    )
-    return list(db.session.scalars(stmt))
+@dataclass(frozen=True)
+class Plan:
+    """What pushing one event does to Google's copy: insert, patch, delete, or skip."""
+
+    kind: str
+    event: Event
+    link: EventLink | None = None
+    google_id: str | None = None
+    body: dict | None = None
+    outcome: str | None = None  # a skip's outcome: "unchanged" or "skipped"
+
+    @property
+    def batchable(self) -> bool:
+        """Whether Google's answer needs nothing but recording, so it may go in a batch."""
+        if self.event.is_series or self.event.is_exception:
+            return False
+        return self.kind in ("insert", "patch") or (self.kind == "delete" and self.link is not None)
+
+    def call(self, calendar_id: str) -> Call:
+        """The Calendar call that carries out this plan."""
+        if self.kind == "insert":
+            return insert_call(calendar_id, {"id": self.google_id, **self.body})
+        if self.kind == "patch":
+            return patch_call(calendar_id, self.google_id, self.body, self.link.etag)
+        return delete_call(calendar_id, self.google_id)
+
+
+def plan_push(connection: GoogleConnection, event: Event, link: EventLink | None) -> Plan:
+    """Decide what Google's copy needs so that it matches this event (link: its link, if any)."""
+    if event.is_deleted:
+        if event.deleted_by == "google" or (link is not None and link.remote_deleted):
+            return Plan("skip", event, link, outcome="unchanged")
+        google_id = link.google_event_id if link else google_id_for(connection.id_prefix, event.id)
+        return Plan("delete", event, link, google_id)
+    if link is not None and link.remote_deleted:
+        # Google's copy was deleted there: never silently re-create it.
+        return Plan("skip", event, link, outcome="skipped")
+    if link is not None and link.synced_version >= event.version:
+        return Plan("skip", event, link, outcome="unchanged")
+    body = to_google(event, connection.privacy_level)
+    if link is None:
+        return Plan("insert", event, None, google_id_for(connection.id_prefix, event.id), body)
+    return Plan("patch", event, link, link.google_event_id, body)
+
+
+def _record(connection: GoogleConnection, plan: Plan, item: dict | None) -> str:
+    """Note what Google holds now that a plan went through, and log it; returns the outcome."""
+    event = plan.event
+    if plan.kind == "insert":
+        _link_event(connection, event, item, event.version)
+        _log_push(connection, event, f"“{event.title}” added to Google")
+        return "inserted"
+    if plan.kind == "patch":
+        remember(plan.link, item, event.version)
+        _log_push(connection, event, f"“{event.title}” updated in Google")
+        return "updated"
+    if plan.link is not None:
+        plan.link.remote_deleted = True
+        plan.link.synced_version = event.version
+    _log_push(connection, event, f"“{event.title}” deleted from Google")
+    return "deleted"
+
+
+def push_pending(
+    connection: GoogleConnection, client: CalendarClient, checkpoint: Checkpoint = no_checkpoint
+) -> Counter[str]:
+    """Push the outbox: a burst in batch requests, the rest (and leftovers) one by one.
+
+    Returns how many events had each outcome; `checkpoint` runs after the batches and after
+    each single event, so a job commits what Google already has.
+    """
+    outcomes: Counter[str] = Counter()
+    events = [db.session.get(Event, i) for i in pending_event_ids(connection.user_id)]
+    if len(events) > 1:
+        events = _push_in_batches(connection, events, client, outcomes)
+        checkpoint()
+    for event in events:
+        outcomes[push_event(connection, event, client)] += 1
+        checkpoint()
+    return outcomes
+
+
+def _push_in_batches(
+    connection: GoogleConnection, events: list[Event], client: CalendarClient, outcomes: Counter
+) -> list[Event]:
+    """Push what can be batched; returns the events left for the one-by-one push."""
+    # Rows first, then each event as it is now: a change committed after its rows were read
+    # keeps its row open for the next push, instead of being closed with an older version.
+    entries = {event.id: open_entries(event.id) for event in events}
+    planned, rest = [], []
+    for event in events:
+        db.session.refresh(event)
+        plan = None if event.is_exception else _plan_for(connection, event)
+        if plan is not None and plan.batchable:
+            planned.append(plan)
+        else:
+            rest.append(event)
+    for start in range(0, len(planned), BATCH_SIZE):
+        chunk = planned[start : start + BATCH_SIZE]
+        results = client.batch([plan.call(connection.calendar_id) for plan in chunk])
+        for plan, result in zip(chunk, results, strict=True):
+            if not 200 <= result.status < 300:
+                rest.append(plan.event)
+                continue
+            outcomes[_record(connection, plan, result.body)] += 1
+            close_entries(entries[plan.event.id])
+    return rest
 
 
 def push_event(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
@@ -40,10 +150,7 @@ def push_event(connection: GoogleConnection, event: Event, client: CalendarClien
         if exc.retryable or exc.status == 401:
             raise
         # Google refuses this event as it is (bad data, forbidden): record it, do not loop.
-        for entry in entries:
-            entry.attempts += 1
-            entry.last_error = str(exc)[:1000]
-            entry.processed_at = utcnow()
+        close_entries(entries, error=str(exc))
         log_activity(
             connection,
             "error",
@@ -57,141 +164,76 @@ def push_event(connection: GoogleConnection, event: Event, client: CalendarClien
     return outcome
 
 
-def open_entries(event_id: int) -> list[OutboxEntry]:
-    """The outbox rows of an event not pushed yet (read before pushing, closed after)."""
-    stmt = select(OutboxEntry).where(
-        OutboxEntry.event_id == event_id, OutboxEntry.processed_at.is_(None)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def close_entries(entries: list[OutboxEntry]) -> None:
-    """Mark outbox rows pushed; rows written during the push stay open for the next one."""
-    for entry in entries:
-        entry.attempts += 1
-        entry.processed_at = utcnow()
-    db.session.flush()
+def _plan_for(connection: GoogleConnection, event: Event) -> Plan:
+    return plan_push(connection, event, link_for_event(connection, event.id))
 
 
 def _push(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
     if event.is_exception:
         return _push_occurrence(connection, event, client)
-    link = link_for_event(connection, event.id)
-    if event.is_deleted:
-        return _delete(connection, event, link, client)
-    if link is not None and link.remote_deleted:
-        # Google's copy was deleted there: never silently re-create it.
-        return "skipped"
-    if link is None:
-        return _insert(connection, event, client)
-    if link.synced_version >= event.version:
-        return "unchanged"
-    return _patch(connection, event, link, client)
+    return _carry_out(connection, _plan_for(connection, event), client)
 
 
-def _push_occurrence(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
-    """A moved, edited or cancelled occurrence: written to the series' instance in Google."""
-    series = db.session.get(Event, event.series_id)
-    series_link = link_for_event(connection, series.id)
-    if series_link is None and not series.is_deleted:
-        # The occurrence's series must exist in Google first.
-        _push(connection, series, client)
-        series_link = link_for_event(connection, series.id)
-    if series_link is None or series_link.remote_deleted:
-        return "skipped"
-    link = link_for_event(connection, event.id)
-    if link is not None:
-        if event.is_deleted:
-            return _delete(connection, event, link, client)
-        if link.remote_deleted:
-            return "skipped"
-        return (
-            "unchanged"
-            if link.synced_version >= event.version
-            else _patch(connection, event, link, client)
-        )
-    instance_id = instance_id_for(series_link.google_event_id, event)
-    if event.is_deleted:
-        if event.deleted_by != "google":
-            _delete_instance(connection, instance_id, client)
-        link_event(connection, event, {"id": instance_id, "status": "cancelled"}, event.version)
-        log_push(connection, event, f"One occurrence of “{event.title}” cancelled in Google")
-        return "deleted"
-    # Writing to an instance id is how Google makes an exception of one occurrence.
+def _carry_out(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
+    """One plan on its own, with the follow-ups a batch part cannot have."""
+    if plan.kind == "skip":
+        return plan.outcome
+    if plan.kind == "insert":
+        return _insert(connection, plan, client)
+    if plan.kind == "patch":
+        return _patch(connection, plan, client)
     try:
-        item = client.patch_event(
-            connection.calendar_id, instance_id, to_google(event, connection.privacy_level)
-        )
+        client.delete_event(connection.calendar_id, plan.google_id)
     except GoogleApiError as exc:
-        if exc.status not in (404, 410):
-            raise
-        # 410: Google cancelled the occurrence; 404: its series no longer has it (cut short
-        # or re-ruled there). Either way it is gone in Google, and that stands.
-        link = link_event(connection, event, {"id": instance_id, "status": "cancelled"}, 0)
-        return _gone_remotely(connection, event, link)
-    link_event(connection, event, item, event.version)
-    log_push(connection, event, f"One occurrence of “{event.title}” changed in Google")
-    return "updated"
-
-
-def _delete_instance(
-    connection: GoogleConnection, instance_id: str, client: CalendarClient
-) -> None:
-    try:
-        client.delete_event(connection.calendar_id, instance_id)
-    except GoogleApiError as exc:
-        # 404: the series no longer has that occurrence (e.g. after "this and following").
+        # 404: it never reached Google; nothing to delete.
         if exc.status != 404:
             raise
+    return _record(connection, plan, None)
 
 
-def _insert(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
-    google_id = google_id_for(connection.id_prefix, event.id)
-    body = {"id": google_id, **to_google(event, connection.privacy_level)}
+def _insert(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
     try:
-        item = client.insert_event(connection.calendar_id, body)
+        item = client.send(plan.call(connection.calendar_id))
     except GoogleApiError as exc:
         if exc.status != 409:
             raise
         # Our earlier insert got through (timeout, crash before commit): adopt that copy.
-        item = client.get_event(connection.calendar_id, google_id)
-        link = link_event(connection, event, item, synced_version=0)
+        item = client.get_event(connection.calendar_id, plan.google_id)
+        link = _link_event(connection, plan.event, item, synced_version=0)
         if item.get("status") == "cancelled":
             link.remote_deleted = True
-            tombstone_from_google(connection, event)
+            tombstone_from_google(connection, plan.event)
             return "deleted_in_google"
-        return _patch(connection, event, link, client)
-    link_event(connection, event, item, synced_version=event.version)
-    log_push(connection, event, f"“{event.title}” added to Google")
-    return "inserted"
+        # Never synced: the plan now is a patch over Google's copy.
+        return _patch(connection, plan_push(connection, plan.event, link), client)
+    return _record(connection, plan, item)
 
 
-def _patch(
-    connection: GoogleConnection, event: Event, link: EventLink, client: CalendarClient
-) -> str:
-    body = to_google(event, connection.privacy_level)
+def _patch(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
     try:
-        item = client.patch_event(connection.calendar_id, link.google_event_id, body, link.etag)
+        item = client.send(plan.call(connection.calendar_id))
     except GoogleApiError as exc:
         if exc.status in (404, 410):
-            return _gone_remotely(connection, event, link)
+            return _gone_remotely(connection, plan.event, plan.link)
         if exc.status != 412:
             raise
-        # Someone changed Google's copy since we last saw it: fetch it and settle visibly.
-        remote = client.get_event(connection.calendar_id, link.google_event_id)
-        if remote.get("status") == "cancelled":
-            return _gone_remotely(connection, event, link)
-        if (
-            settle_conflict(connection, event, link, remote)
-            and link.synced_version >= event.version
-        ):
-            return "conflict_google_won"
-        # What we send now: the settling may have kept part of Google's version (its rule).
-        body = to_google(event, connection.privacy_level)
-        item = client.patch_event(connection.calendar_id, link.google_event_id, body, link.etag)
-    remember(link, item, event.version)
-    log_push(connection, event, f"“{event.title}” updated in Google")
-    return "updated"
+        return _settle_then_patch(connection, plan, client)
+    return _record(connection, plan, item)
+
+
+def _settle_then_patch(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
+    """Someone changed Google's copy since we last saw it: fetch it and settle visibly."""
+    event, link = plan.event, plan.link
+    remote = client.get_event(connection.calendar_id, link.google_event_id)
+    if remote.get("status") == "cancelled":
+        return _gone_remotely(connection, event, link)
+    if settle_conflict(connection, event, link, remote) == "google":
+        return "conflict_google_won"
+    # Planned again: the settling may have kept part of Google's version (its rule), and
+    # the etag is now that of Google's copy, which we overwrite on purpose.
+    again = plan_push(connection, event, link)
+    item = client.send(again.call(connection.calendar_id))
+    return _record(connection, again, item)
 
 
 def _gone_remotely(connection: GoogleConnection, event: Event, link: EventLink) -> str:
@@ -211,26 +253,68 @@ def _gone_remotely(connection: GoogleConnection, event: Event, link: EventLink) 
     return "deleted_in_google"
 
 
-def _delete(
-    connection: GoogleConnection, event: Event, link: EventLink | None, client: CalendarClient
+def _push_occurrence(connection: GoogleConnection, event: Event, client: CalendarClient) -> str:
+    """A moved, edited or cancelled occurrence: written to the series' instance in Google."""
+    series_link = _series_link(connection, event, client)
+    if series_link is None or series_link.remote_deleted:
+        return "skipped"
+    link = link_for_event(connection, event.id)
+    if link is not None:
+        return _carry_out(connection, plan_push(connection, event, link), client)
+    instance_id = instance_id_for(series_link.google_event_id, event)
+    if event.is_deleted:
+        if event.deleted_by != "google":
+            _delete_instance(connection, instance_id, client)
+        _link_event(connection, event, {"id": instance_id, "status": "cancelled"}, event.version)
+        _log_push(connection, event, f"One occurrence of “{event.title}” cancelled in Google")
+        return "deleted"
+    return _write_instance(connection, event, instance_id, client)
+
+
+def _series_link(
+    connection: GoogleConnection, event: Event, client: CalendarClient
+) -> EventLink | None:
+    """The link of an occurrence's series; the series is pushed first if Google lacks it."""
+    series = db.session.get(Event, event.series_id)
+    link = link_for_event(connection, series.id)
+    if link is None and not series.is_deleted:
+        _push(connection, series, client)
+        link = link_for_event(connection, series.id)
+    return link
+
+
+def _write_instance(
+    connection: GoogleConnection, event: Event, instance_id: str, client: CalendarClient
 ) -> str:
-    if event.deleted_by == "google" or (link is not None and link.remote_deleted):
-        return "unchanged"
-    google_id = link.google_event_id if link else google_id_for(connection.id_prefix, event.id)
+    # Writing to an instance id is how Google makes an exception of one occurrence.
     try:
-        client.delete_event(connection.calendar_id, google_id)
+        item = client.patch_event(
+            connection.calendar_id, instance_id, to_google(event, connection.privacy_level)
+        )
     except GoogleApiError as exc:
-        # 404: it never reached Google; nothing to delete.
+        if exc.status not in (404, 410):
+            raise
+        # 410: Google cancelled the occurrence; 404: its series no longer has it (cut short
+        # or re-ruled there). Either way it is gone in Google, and that stands.
+        link = _link_event(connection, event, {"id": instance_id, "status": "cancelled"}, 0)
+        return _gone_remotely(connection, event, link)
+    _link_event(connection, event, item, event.version)
+    _log_push(connection, event, f"One occurrence of “{event.title}” changed in Google")
+    return "updated"
+
+
+def _delete_instance(
+    connection: GoogleConnection, instance_id: str, client: CalendarClient
+) -> None:
+    try:
+        client.delete_event(connection.calendar_id, instance_id)
+    except GoogleApiError as exc:
+        # 404: the series no longer has that occurrence (e.g. after "this and following").
         if exc.status != 404:
             raise
-    if link is not None:
-        link.remote_deleted = True
-        link.synced_version = event.version
-    log_push(connection, event, f"“{event.title}” deleted from Google")
-    return "deleted"
 
 
-def link_event(
+def _link_event(
     connection: GoogleConnection, event: Event, item: dict, synced_version: int
 ) -> EventLink:
     """Link an event to the Google item just written or adopted; flushes."""
@@ -240,51 +324,6 @@ def link_event(
     return link
 
 
-def log_push(connection: GoogleConnection, event: Event, message: str) -> None:
+def _log_push(connection: GoogleConnection, event: Event, message: str) -> None:
     """One activity row for a change sent to Google."""
     log_activity(connection, "push", message, direction="to_google", event_id=event.id)
-
-
-def queue_unlinked_events(connection: GoogleConnection) -> int:
-    """After an import, queue the portal's own current events that Google does not have yet."""
-    window_start = utcnow() - timedelta(days=IMPORT_WINDOW_DAYS)
-    # The portal's own appointments belong on whichever calendar is chosen now; events that
-    # came from Google stay on the calendar they came from.
-    linked = select(EventLink.event_id).where(*on_current_calendar(connection))
-    stmt = select(Event).where(
-        Event.owner_id == connection.user_id,
-        Event.origin == "portal",
-        Event.deleted_at.is_(None),
-        Event.id.not_in(linked),
-        or_(Event.end_at > window_start, Event.end_date > window_start.date()),
-    )
-    events = list(db.session.scalars(stmt))
-    db.session.add_all(
-        OutboxEntry(user_id=event.owner_id, event_id=event.id, event_version=event.version)
-        for event in events
-    )
-    db.session.flush()
-    return len(events)
-
-
-def requeue_linked_events(connection: GoogleConnection) -> int:
-    """Queue every live portal event on Google again (e.g. after the privacy level changed)."""
-    stmt = (
-        select(Event, EventLink)
-        .join(EventLink, EventLink.event_id == Event.id)
-        .where(
-            *on_current_calendar(connection),
-            EventLink.remote_deleted.is_(False),
-            Event.origin == "portal",
-            Event.deleted_at.is_(None),
-        )
-    )
-    rows = db.session.execute(stmt).all()
-    for event, link in rows:
-        # Google's copy no longer matches what this level sends: patch it.
-        link.synced_version = 0
-        db.session.add(
-            OutboxEntry(user_id=event.owner_id, event_id=event.id, event_version=event.version)
-        )
-    db.session.flush()
-    return len(rows)

@@ -1,6 +1,6 @@
-"""Applying Google's version of an event to the portal, and settling conflicts visibly.
+"""Applying Google's version of an event to the portal: create, update, tombstone or settle.
 
-Used by the pull (every changed item) and by the push (after a 412 tells us Google moved on).
+Used by the pull for every changed item; the push uses its tombstones (Google deleted the copy).
 """
 
 from __future__ import annotations
@@ -10,22 +10,20 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from portal.calendar.queries import exception_for
 from portal.extensions import db
 from portal.google.sync.activity import log_activity
+from portal.google.sync.conflicts import apply_fields, differs, settle_conflict
 from portal.google.sync.links import link_for_event, new_link, on_current_calendar, remember
 from portal.google.sync.mapping import (
     from_google,
     is_exception,
     original_start,
-    parse_rfc3339,
     portal_id_of,
-    rule_of,
-    snapshot,
     synced_fields,
+    updated_of,
 )
 from portal.google.sync.pull_scope import PullScope
-from portal.models import Event, EventLink, GoogleConnection, User, utcnow
+from portal.models import Event, EventLink, GoogleConnection, utcnow
 
 
 @dataclass
@@ -43,7 +41,7 @@ class PullCounts:
 
     def note_change(self, item: dict) -> None:
         """Remember when Google says this applied change happened."""
-        changed_at = _updated(item)
+        changed_at = updated_of(item)
         if self.earliest_change is None or changed_at < self.earliest_change:
             self.earliest_change = changed_at
 
@@ -131,7 +129,7 @@ def _adopt_exception(scope: PullScope, item: dict, series: Event) -> EventLink |
     too; a second exception of one occurrence would be shown twice or block the push.
     """
     values = original_start(item)
-    exception = exception_for(series, values["original_start_at"] or values["original_start_date"])
+    exception = series.exception_for(values["original_start_at"] or values["original_start_date"])
     if exception is None or link_for_event(scope.connection, exception.id) is not None:
         return None
     return _link_unsynced(scope, exception.id, item)
@@ -157,7 +155,7 @@ def _create_from_google(
         owner_id=user.id,
         origin="google",
         event_type="other",
-        updated_at=_updated(item),
+        updated_at=updated_of(item),
     )
     if series is not None:
         _inherit(event, series, item, connection)
@@ -266,113 +264,48 @@ def _apply_change(
         remember(link, item, event.version - 1)
         counts.unchanged += 1
         return "unchanged"
-    local_pending = link.synced_version < event.version
-    if local_pending and not _differs(connection, event, item):
+    if link.synced_version < event.version:
+        return _meet_local_change(connection, event, link, item, counts)
+    if not _take_google_version(connection, event, link, item):
+        counts.unchanged += 1
+        return "unchanged"
+    counts.updated += 1
+    if log_each:
+        log_activity(
+            connection,
+            "pull",
+            f"“{event.title}” updated from Google",
+            direction="from_google",
+            event_id=event.id,
+            google_event_id=item["id"],
+        )
+    return "updated"
+
+
+def _meet_local_change(
+    connection: GoogleConnection, event: Event, link: EventLink, item: dict, counts: PullCounts
+) -> str:
+    """Google changed an event whose portal change is still waiting to be pushed."""
+    if not differs(connection, event, item):
         # Google already holds what the portal would send: nothing to settle.
         remember(link, item, event.version)
         counts.unchanged += 1
         return "unchanged"
-    if local_pending:
-        counts.conflicts += 1
-        settle_conflict(connection, event, link, item)
-        return "conflict"
+    counts.conflicts += 1
+    settle_conflict(connection, event, link, item)
+    return "conflict"
+
+
+def _take_google_version(
+    connection: GoogleConnection, event: Event, link: EventLink, item: dict
+) -> bool:
+    """Apply Google's version over an event the portal has not changed; True if it changed."""
     changed = apply_fields(connection, event, item)
     if event.is_deleted and event.deleted_by == "google":
         # Restored from Google's bin by the coordinator: bring it back.
         event.deleted_at, event.deleted_by, changed = None, None, True
     if changed:
         event.version += 1
-        event.updated_at = _updated(item)
+        event.updated_at = updated_of(item)
     remember(link, item, event.version)
-    if changed:
-        counts.updated += 1
-        if log_each:
-            log_activity(
-                connection,
-                "pull",
-                f"“{event.title}” updated from Google",
-                direction="from_google",
-                event_id=event.id,
-                google_event_id=item["id"],
-            )
-        return "updated"
-    counts.unchanged += 1
-    return "unchanged"
-
-
-def _remote_values(connection: GoogleConnection, event: Event, item: dict) -> dict:
-    user_zone = db.session.get(User, connection.user_id).time_zone
-    return from_google(item, synced_fields(event, connection.privacy_level), user_zone)
-
-
-def _differs(connection: GoogleConnection, event: Event, item: dict) -> bool:
-    values = _remote_values(connection, event, item)
-    return any(getattr(event, name) != value for name, value in values.items())
-
-
-def apply_fields(connection: GoogleConnection, event: Event, item: dict) -> bool:
-    """Copy the synced fields of a Google item onto the event; True when anything changed."""
-    changed = _differs(connection, event, item)
-    for name, value in _remote_values(connection, event, item).items():
-        setattr(event, name, value)
     return changed
-
-
-def settle_conflict(connection: GoogleConnection, event: Event, link: EventLink, item: dict) -> str:
-    """Both sides changed: the later change wins (returned); the loser is kept in the log."""
-    google_updated = _updated(item)
-    portal_wins = event.updated_at >= google_updated
-    if portal_wins:
-        loser = {
-            "side": "google",
-            **from_google(item, {"time", "title", "location", "notes"}, event.time_zone),
-        }
-        loser = _jsonable(loser)
-        # Adopt Google's etag so our pending push overwrites this version on purpose.
-        link.etag = item.get("etag")
-        link.google_updated = google_updated
-        if _only_google_changed_the_rule(event, link, item):
-            # E.g. Google's "this and following" ended the series where a new one begins:
-            # sending back our older rule would bring back the occurrences it moved there.
-            event.recurrence = rule_of(item)
-            event.version += 1
-    else:
-        loser = {"side": "portal", **snapshot(event)}
-        apply_fields(connection, event, item)
-        event.version += 1
-        event.updated_at = google_updated
-        remember(link, item, event.version)
-    winner = "portal" if portal_wins else "google"
-    log_activity(
-        connection,
-        "conflict",
-        f"“{event.title}” was changed in both places; kept the {winner} version "
-        "(the other is saved here)",
-        direction="from_google",
-        event_id=event.id,
-        google_event_id=item["id"],
-        outcome=f"{winner}_won",
-        detail={
-            "winner": winner,
-            "loser": loser,
-            "google_updated": google_updated.isoformat(),
-            "portal_updated": event.updated_at.isoformat(),
-        },
-    )
-    return winner
-
-
-def _only_google_changed_the_rule(event: Event, link: EventLink, item: dict) -> bool:
-    """Whether Google's series rule differs from the portal's and the portal's is unchanged
-    since the two last agreed (link.synced_recurrence): then the rule is Google's change."""
-    if is_exception(item):
-        return False
-    return rule_of(item) != event.recurrence and event.recurrence == link.synced_recurrence
-
-
-def _jsonable(values: dict) -> dict:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
-
-
-def _updated(item: dict) -> datetime:
-    return parse_rfc3339(item["updated"]) if item.get("updated") else utcnow()

@@ -29,11 +29,11 @@ from portal.google.api.errors import GoogleApiError
 from portal.google.realtime import channels
 from portal.google.realtime.directory import ChannelFacts
 from portal.google.realtime.heard import note_genuine, seconds_since_heard, take_heard
-from portal.google.sync import push as push_ops
 from portal.google.sync.activity import log_activity
-from portal.google.sync.batch_push import push_in_batches
 from portal.google.sync.lock import connection_lock
+from portal.google.sync.outbox import queue_unlinked_events
 from portal.google.sync.pull import full_sync, pull_changes
+from portal.google.sync.push import push_pending
 from portal.google.worker.coalescer import (
     PENDING_TTL,
     enqueue_once,
@@ -42,7 +42,7 @@ from portal.google.worker.coalescer import (
     still_waiting,
     submit,
 )
-from portal.models import Event, GoogleConnection, WatchChannel, utcnow
+from portal.models import GoogleConnection, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -199,19 +199,8 @@ def push_job(connection_id: int) -> str:
     with _running("push", connection_id) as connection:
         if not _active(connection):
             return "inactive"
-        push_pending(connection, client_for(connection))
+        push_pending(connection, client_for(connection), checkpoint=db.session.commit)
         return "done"
-
-
-def push_pending(connection: GoogleConnection, client: CalendarClient) -> None:
-    """Push the outbox: a burst goes in batch requests, the rest (and leftovers) one by one."""
-    events = [db.session.get(Event, i) for i in push_ops.pending_event_ids(connection.user_id)]
-    if len(events) > 1:
-        events = push_in_batches(connection, events, client)
-        db.session.commit()
-    for event in events:
-        push_ops.push_event(connection, event, client)
-        db.session.commit()
 
 
 @job
@@ -267,10 +256,10 @@ def import_job(connection_id: int) -> str:
         client = client_for(connection)
         counts = full_sync(connection, client, checkpoint=db.session.commit)
         _refresh_statistics()
-        push_ops.queue_unlinked_events(connection)
+        queue_unlinked_events(connection)
         connection.state = "connected"
         db.session.commit()
-        push_pending(connection, client)
+        push_pending(connection, client, checkpoint=db.session.commit)
         replace_channel(connection, client)
         return counts.summary()
 

@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from portal.extensions import db
-from portal.models import GoogleConnection, OutboxEntry
-
-
-def connections_with_pending_changes() -> list[int]:
-    """Ids of active connections whose user has unpushed outbox rows."""
-    stmt = (
-        select(GoogleConnection.id)
-        .join(OutboxEntry, OutboxEntry.user_id == GoogleConnection.user_id)
-        .where(OutboxEntry.processed_at.is_(None), GoogleConnection.is_active)
-        .distinct()
-    )
-    return list(db.session.scalars(stmt))
+from portal.google.sync.outbox import connections_with_pending_changes
 
 
 def sweep_outbox() -> int:
