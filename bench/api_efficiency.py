@@ -32,7 +32,7 @@ def _fmt(counts: Counter) -> str:
 
 def idle_pull(stack: Stack, coordinator: Coordinator) -> figures.Figure:
     """An incremental pull with nothing new: exactly one events.list."""
-    from portal.google.worker.jobs import enqueue_pull
+    from portal.google.worker.enqueue import enqueue_pull
 
     stack.google.clear_request_log()
     enqueue_pull(coordinator.connection_id)
@@ -119,7 +119,7 @@ def local_burst(stack: Stack, coordinator: Coordinator, changes: int) -> list[fi
     """M coordinator changes saved in quick succession: what the pushes (and echoes) cost."""
     from portal.calendar.operations import delete_event
     from portal.extensions import db
-    from portal.google.sync.outbox import kick
+    from portal.google.worker.enqueue import kick
     from portal.models import Event
 
     rows = []

@@ -29,7 +29,7 @@ CHANGES = 10
 
 def grow(stack: Stack, account: str, ids: list[str], size: int, connection_id: int) -> None:
     """Add Google events until the calendar holds `size`, then let the worker pull them in."""
-    from portal.google.worker.jobs import enqueue_pull
+    from portal.google.worker.enqueue import enqueue_pull
 
     ids += seed_google(stack.google, account, size - len(ids), first=len(ids))
     enqueue_pull(connection_id)
@@ -67,7 +67,7 @@ def ten_changes(
 
 def measured_pull(stack: Stack, connection_id: int) -> tuple[float, Counter]:
     """Run one pull on the worker; returns its duration (ms) and the Google calls it made."""
-    from portal.google.worker.jobs import enqueue_pull
+    from portal.google.worker.enqueue import enqueue_pull
 
     queue = stack.queue()
     registry = queue.finished_job_registry

@@ -14,6 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Create the portal: configuration, extensions, blueprints, CLI and error pages."""
     from portal.google.realtime.directory import install_session_hooks
     from portal.google.realtime.webhook import install_notify_endpoint
+    from portal.google.worker.enqueue import install_push_hook
 
     app = Flask(
         __name__,
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure(app, config)
     init_extensions(app)
     install_session_hooks()
+    install_push_hook()
     register_blueprints(app)
     register_cli(app)
     register_error_pages(app)
@@ -48,18 +50,25 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
     # Before any route is added: every <int:…> id stays within the database's integers.
     app.url_map.converters["int"] = IdConverter
-    if app.config["ENV_NAME"] == "production" and not app.config["PUBLIC_BASE_URL"].startswith(
-        "https://"
-    ):
-        app.logger.warning(
-            "PUBLIC_BASE_URL %s is not https: Google will not deliver push notifications, "
-            "so Google changes arrive only at the 15-minute safety-net pull",
-            app.config["PUBLIC_BASE_URL"],
-        )
+    _warn_if_google_cannot_notify(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
         # Alembic announces every plugin it loads; operators need none of that.
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _warn_if_google_cannot_notify(app: Flask) -> None:
+    """In production, say at start-up when Google's notifications cannot reach the webhook."""
+    from portal.google.intervals import SAFETY_NET_AFTER, in_words
+    from portal.google.realtime.address import webhook_reach
+
+    if app.config["ENV_NAME"] == "production" and webhook_reach(app.config) is None:
+        app.logger.warning(
+            "PUBLIC_BASE_URL %s is not https: Google will not deliver push notifications, "
+            "so Google changes arrive only with the safety-net pull, within %s",
+            app.config["PUBLIC_BASE_URL"],
+            in_words(SAFETY_NET_AFTER),
+        )
 
 
 def init_extensions(app: Flask) -> None:

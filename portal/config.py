@@ -40,6 +40,12 @@ SYNC_TUNING = {
     "GOOGLE_BURST_MAX_WAIT": "10",
 }
 
+
+def sync_tuning(config: Mapping[str, Any], name: str) -> float:
+    """One of SYNC_TUNING's settings from an app's configuration, as a number."""
+    return float(config.get(name, SYNC_TUNING[name]))
+
+
 # Only dev and test may run without real secrets; these are never used in production.
 DEV_SECRET_KEY = "dev-only-not-secret"
 DEV_TOKEN_KEY = "ZGV2LW9ubHktdG9rZW4ta2V5LW5vdC1zZWNyZXQtMDA="

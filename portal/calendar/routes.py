@@ -54,7 +54,6 @@ from portal.calendar.week_links import WeekLinks
 from portal.core.htmx import is_htmx, render
 from portal.core.timezones import AUSTRALIAN_ZONES, DEFAULT_ZONE, is_valid_zone
 from portal.extensions import db
-from portal.google.sync.outbox import kick
 from portal.models import Event, utcnow
 from portal.participants.queries import participants_of
 
@@ -179,7 +178,6 @@ def delete(event_id: int):
     else:
         delete_event(event)
     db.session.commit()
-    kick(event.owner_id)
     return _saved(event)
 
 
@@ -231,7 +229,6 @@ def delete_occurrences(event_id: int, key: str):
     else:
         abort(400)
     db.session.commit()
-    kick(master.owner_id)
     return _saved(changed)
 
 
@@ -293,7 +290,6 @@ def _attempt(change, form: EventForm, show_form):
         form[error.field].errors.append(str(error))
         return show_form(400)
     db.session.commit()
-    kick(changed.owner_id)
     return _saved(changed)
 
 

@@ -34,8 +34,7 @@ from portal.google.account.oauth import (
     finish_authorization,
     is_configured,
 )
-from portal.google.sync.outbox import kick
-from portal.google.worker import jobs
+from portal.google.worker import enqueue
 from portal.integrations.forms import NEW_CALENDAR, CalendarForm, DisconnectForm, PrivacyForm
 from portal.integrations.routes import back_to_card, render_card
 from portal.models import GoogleConnection
@@ -100,7 +99,7 @@ def callback():
         db.session.rollback()
         return _connect_failed(refused.message, authorization.purpose)
     db.session.commit()
-    jobs.enqueue_initial_import(connection.id)
+    enqueue.enqueue_initial_import(connection.id)
     return back_to_card()
 
 
@@ -165,7 +164,7 @@ def change_calendar():
         return back_to_card()
     db.session.commit()
     if changed:
-        jobs.enqueue_initial_import(connection.id)
+        enqueue.enqueue_initial_import(connection.id)
     return back_to_card()
 
 
@@ -186,8 +185,8 @@ def privacy():
     if not form.validate_on_submit():
         abort(400)
     if set_privacy_level(connection, form.privacy_level.data):
+        # The commit enqueues the push of the events it queued again (worker/enqueue.py).
         db.session.commit()
-        kick(connection.user_id)
     return render_card() if is_htmx() else back_to_card()
 
 
@@ -215,5 +214,5 @@ def disconnect():
     remove_events = form.remove_events.data == "remove"
     request_disconnect(connection, remove_events)
     db.session.commit()
-    jobs.enqueue_disconnect(connection.id, remove_events)
+    enqueue.enqueue_disconnect(connection.id, remove_events)
     return back_to_card()

@@ -12,7 +12,8 @@ from portal.core.timezones import zone
 from portal.extensions import db
 from portal.google.account.connection import get_connection
 from portal.google.account.oauth import redirect_uri
-from portal.google.worker import jobs
+from portal.google.intervals import SAFETY_NET_AFTER, in_words
+from portal.google.worker import enqueue
 from portal.integrations.card import build_card, needs_reconnect
 from portal.integrations.forms import PRIVACY_EXPLANATIONS, PrivacyForm
 from portal.models import SyncLog
@@ -21,8 +22,9 @@ bp = Blueprint("integrations", __name__, url_prefix="/portal")
 
 
 @bp.app_context_processor
-def google_banner() -> dict:
-    """Give every template a lazy check for the reconnect banner (one query, only if used)."""
+def google_context() -> dict:
+    """Give every template a lazy check for the reconnect banner (one query, only if used),
+    and how long Google's changes take at most without live updates."""
 
     def google_needs_reconnect():
         if not current_user.is_authenticated:
@@ -34,7 +36,10 @@ def google_banner() -> dict:
             db.session.rollback()
             return None
 
-    return {"google_needs_reconnect": google_needs_reconnect}
+    return {
+        "google_needs_reconnect": google_needs_reconnect,
+        "google_safety_net": in_words(SAFETY_NET_AFTER),
+    }
 
 
 def card_context() -> dict:
@@ -82,8 +87,12 @@ def sync_now():
     """Ask for a pull from Google now (ignored while one is already waiting or running)."""
     connection = get_connection(current_user.id)
     # The button only shows on an active connection; from anywhere else this is a no-op.
-    if connection is not None and connection.is_active and not jobs.pull_in_progress(connection.id):
-        jobs.enqueue_pull(connection.id)
+    if (
+        connection is not None
+        and connection.is_active
+        and not enqueue.pull_in_progress(connection.id)
+    ):
+        enqueue.enqueue_pull(connection.id)
     return render_card() if is_htmx() else back_to_card()
 
 

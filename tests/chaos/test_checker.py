@@ -11,7 +11,7 @@ from portal.calendar.operations import EventData, create_event
 from portal.calendar.recurrence import occurrence_key
 from portal.calendar.recurrence_ops import create_series
 from portal.extensions import db
-from portal.google.sync.outbox import kick
+from portal.google.worker.enqueue import kick
 from portal.google.worker.jobs import pull_job
 from portal.models import Event, User
 from tests.chaos.convergence import Problem, problems

@@ -27,7 +27,7 @@ from portal.calendar.recurrence_ops import (
     split_series,
 )
 from portal.extensions import db
-from portal.google.sync.outbox import kick
+from portal.google.worker.enqueue import kick
 from portal.google.worker.jobs import pull_job
 from portal.models import Event, EventLink
 from tests.google.conftest import GOOGLE_USER
@@ -115,7 +115,7 @@ def test_two_enqueuers_at_the_same_moment_queue_one_pull(
     app, db_backend_is_postgresql, chaos_connection
 ):
     from portal.core.queue import get_queue, redis_connection
-    from portal.google.worker.jobs import enqueue_pull
+    from portal.google.worker.enqueue import enqueue_pull
 
     # Another web process has just claimed the marker and is about to enqueue its job.
     run_jobs()

@@ -18,7 +18,7 @@ from rq.registry import ScheduledJobRegistry
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
 from portal.google.realtime.heard import outcome_counts
-from portal.google.worker.coalescer import release_overdue, watch_overdue
+from portal.google.worker.clock import release_overdue, watch_overdue
 from portal.google.worker.jobs import pull_job
 from portal.models import GoogleConnection, WatchChannel
 from tests.google.sync_support import live_events

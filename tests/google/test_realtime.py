@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
+from portal.google.account.clients import client_for
 from portal.google.realtime import channels
 from portal.google.realtime.heard import outcome_counts
-from portal.google.worker.coalescer import enqueue_once
-from portal.google.worker.jobs import channels_job, client_for, safety_net_job, safety_pull_job
+from portal.google.worker.enqueue import enqueue_once
+from portal.google.worker.jobs import channels_job, safety_net_job, safety_pull_job
 from portal.models import SyncLog, WatchChannel, utcnow
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import (

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
-from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
 from portal.extensions import db
+from portal.google.account.clients import client_for, fresh_client
 from portal.google.account.oauth import (
     CALENDAR_APP_CREATED,
     CALENDAR_EVENTS,
@@ -22,7 +21,6 @@ from portal.google.account.oauth import (
 )
 from portal.google.account.tokens import (
     ReconnectNeeded,
-    StaticTokens,
     mark_needs_reconnect,  # noqa: F401  (a connection state change; re-exported here)
     save_token_answer,
     wipe_tokens,
@@ -89,13 +87,6 @@ def get_connection(user_id: int) -> GoogleConnection | None:
     return db.session.scalar(select(GoogleConnection).where(GoogleConnection.user_id == user_id))
 
 
-def _stored_client(connection: GoogleConnection) -> CalendarClient:
-    # The jobs' client: stored tokens plus the per-user quota every process shares.
-    from portal.google.worker.jobs import client_for
-
-    return client_for(connection)
-
-
 def disconnect_pending(connection: GoogleConnection) -> bool:
     """Whether a disconnect was asked for and the job has not finished it yet."""
     has_tokens = bool(connection.access_token_enc or connection.refresh_token_enc)
@@ -155,7 +146,7 @@ def complete_connection(user: User, authorization: Authorization) -> GoogleConne
     same_account = connection.google_sub == sub
     if not token.get("refresh_token") and not (same_account and connection.refresh_token_enc):
         raise ConnectionRefused(NO_REFRESH_TOKEN)
-    calendars = _list_writable(_fresh_client(token))
+    calendars = _list_writable(fresh_client(token["access_token"]))
     # Reconnecting the same account keeps its calendar (and so its links) if it still exists.
     kept = [c for c in calendars if same_account and c["id"] == connection.calendar_id]
     target = kept[0] if kept else _primary(calendars, email)
@@ -194,7 +185,7 @@ def complete_dedicated_calendar(user: User, authorization: Authorization) -> Goo
         raise ConnectionRefused(
             APP_CREATED_MESSAGE.format(calendar=connection.calendar_summary or "your calendar")
         )
-    create_dedicated_calendar(user, connection, _fresh_client(authorization.token))
+    create_dedicated_calendar(user, connection, fresh_client(authorization.token["access_token"]))
     save_token_answer(connection, authorization.token)
     connection.scopes = " ".join(sorted(authorization.granted_scopes))
     return connection
@@ -204,7 +195,7 @@ def create_dedicated_calendar(
     user: User, connection: GoogleConnection, client: CalendarClient | None = None
 ) -> GoogleConnection:
     """Create a “Coordinoter” calendar in the coordinator's zone and sync with it."""
-    client = client or _stored_client(connection)
+    client = client or client_for(connection)
     try:
         created = client.insert_calendar(DEDICATED_CALENDAR_NAME, user.time_zone)
     except (GoogleApiError, ReconnectNeeded) as exc:
@@ -216,11 +207,6 @@ def create_dedicated_calendar(
 def has_scope(connection: GoogleConnection, scope: str) -> bool:
     """Whether the stored grant includes a scope."""
     return scope in (connection.scopes or "").split()
-
-
-def _fresh_client(token: dict[str, Any]) -> CalendarClient:
-    # The row still holds the old tokens (or none): call Google with the ones just received.
-    return CalendarClient.from_config(current_app.config, StaticTokens(token["access_token"]))
 
 
 def _new_row(user: User) -> GoogleConnection:
@@ -276,7 +262,7 @@ def _list_writable(client: CalendarClient) -> list[dict]:
 
 def writable_calendars(connection: GoogleConnection) -> list[dict]:
     """The account's calendars Coordinoter may write to, primary first."""
-    return _list_writable(_stored_client(connection))
+    return _list_writable(client_for(connection))
 
 
 def _primary(calendars: list[dict], email: str) -> dict:

@@ -25,7 +25,9 @@ from portal.google.account.oauth import is_configured
 from portal.google.account.tokens import ConnectionTokens, ReconnectNeeded
 from portal.google.api.client import CalendarClient
 from portal.google.api.errors import GoogleApiError
-from portal.google.realtime.channels import live_channels, webhook_address, webhook_is_https
+from portal.google.intervals import CHANNELS_EVERY, SAFETY_NET_AFTER, in_words
+from portal.google.realtime.address import webhook_address, webhook_reach
+from portal.google.realtime.channels import live_channels
 from portal.google.realtime.heard import last_heard_at
 from portal.models import GoogleConnection, User, WatchChannel, utcnow
 
@@ -45,7 +47,8 @@ WEBHOOK = "Google can reach this server"
 GOOGLE_SILENT = "Google did not answer; try again in a minute."
 ON_THE_CARD = "Open Business Portal → Manage Integrations and look at the Google Calendar card."
 RECONNECT = "Open Business Portal → Manage Integrations and press Reconnect on the Google card."
-SAFETY_NET = "Changes made in Google still arrive within 15 minutes."
+SAFETY_NET = f"Changes made in Google still arrive within {in_words(SAFETY_NET_AFTER)}."
+CHANNELS_AGAIN = in_words(CHANNELS_EVERY)
 
 
 @dataclass(frozen=True)
@@ -222,8 +225,8 @@ def check_channel(connection: GoogleConnection) -> Check:
             False,
             f"Google refused live updates for this calendar. {SAFETY_NET}",
             f"If “{WEBHOOK}” below fails, that is why. Otherwise nothing is needed: "
-            "Coordinoter asks Google again every 10 minutes. Press Sync now on the Google card "
-            "to fetch changes at once.",
+            f"Coordinoter asks Google again every {CHANNELS_AGAIN}. Press Sync now on the Google "
+            "card to fetch changes at once.",
         )
     if connection.state == "importing":
         return Check(CHANNEL, False, "Live updates start when the first import finishes.")
@@ -239,7 +242,7 @@ def check_channel(connection: GoogleConnection) -> Check:
         CHANNEL,
         False,
         f"Live updates are off. {SAFETY_NET}",
-        "Coordinoter switches them on again within 10 minutes. Press Sync now on the Google "
+        f"Coordinoter switches them on again within {CHANNELS_AGAIN}. Press Sync now on the Google "
         "card to fetch changes at once.",
     )
 
@@ -268,11 +271,11 @@ def check_last_notice(connection: GoogleConnection) -> Check:
 
 def check_webhook(config: Mapping[str, Any]) -> Check:
     """Whether Google can deliver notifications here: it only posts to https addresses."""
-    address = webhook_address()
-    if webhook_is_https():
+    address = webhook_address(config)
+    reach = webhook_reach(config)
+    if reach == "https":
         return Check(WEBHOOK, True, f"Google sends change notices to {address}.")
-    development = config.get("ENV_NAME") in ("development", "test")
-    if development and config.get("GOOGLE_EMULATOR_URL"):
+    if reach == "emulator":
         return Check(
             WEBHOOK,
             True,

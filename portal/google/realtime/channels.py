@@ -1,13 +1,15 @@
-"""Watch channels: Google's push notifications for a connection's calendar.
+"""Watch channels, Google's push notifications for a connection's calendar: open, renew, stop.
 
-A channel row is written (and committed by the job) before Google is asked to open it,
-because Google may deliver the first `sync` message before its answer to the watch call.
+A channel row is committed (the job's checkpoint) before Google is asked to open it, because
+Google may deliver the first `sync` message before its answer to the watch call. A new channel
+is opened before the ones it replaces are stopped, so they overlap briefly.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -15,18 +17,21 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select
 
+from portal.config import sync_tuning
+from portal.core.jobs import Checkpoint, no_checkpoint
 from portal.extensions import db
 from portal.google.api.client import CalendarClient
 from portal.google.api.errors import GoogleApiError
+from portal.google.intervals import SAFETY_NET_AFTER, in_words
+from portal.google.realtime.address import webhook_address
 from portal.google.realtime.heard import Heard
 from portal.google.sync.activity import log_activity
 from portal.models import GoogleConnection, WatchChannel, utcnow
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TTL = 7 * 24 * 3600
 RENEW_WITHIN = timedelta(hours=24)
-
-# Where Google posts notifications (answered by webhook.NotifyEndpoint, in front of Flask).
-NOTIFY_PATH = "/google/notify"
 
 
 def hash_token(token: str) -> str:
@@ -37,16 +42,6 @@ def hash_token(token: str) -> str:
 def hash_matches(token_hash: str, token: str | None) -> bool:
     """Constant-time check of a notification's token against a channel's stored hash."""
     return token is not None and hmac.compare_digest(token_hash, hash_token(token))
-
-
-def webhook_address() -> str:
-    """PUBLIC_BASE_URL + /google/notify, where Google posts notifications."""
-    return current_app.config["PUBLIC_BASE_URL"] + NOTIFY_PATH
-
-
-def webhook_is_https() -> bool:
-    """Google only delivers to https addresses (the emulator also accepts loopback http)."""
-    return current_app.config["PUBLIC_BASE_URL"].startswith("https://")
 
 
 def record_heard(connection_id: int, heard: Heard) -> None:
@@ -100,9 +95,8 @@ def activate_channel(
 ) -> bool:
     """Ask Google to open the channel; on refusal fall back to polling and say so."""
     try:
-        answer = client.watch(
-            connection.calendar_id, channel.channel_id, token, webhook_address(), _ttl()
-        )
+        address = webhook_address(current_app.config)
+        answer = client.watch(connection.calendar_id, channel.channel_id, token, address, _ttl())
     except GoogleApiError as exc:
         if exc.retryable or exc.status == 401:
             raise
@@ -112,7 +106,8 @@ def activate_channel(
             connection,
             "channel",
             "Google would not send live updates "
-            f"({exc.message or exc.reason}); checking for changes every 15 minutes instead",
+            f"({exc.message or exc.reason}); checking for changes every "
+            f"{in_words(SAFETY_NET_AFTER)} instead",
             outcome="polling",
         )
         return False
@@ -135,6 +130,59 @@ def stop_channel(channel: WatchChannel, client: CalendarClient | None) -> None:
             # Not ours any more or already gone: it will expire at Google on its own.
     channel.stopped_at = utcnow()
     db.session.flush()
+
+
+def replace_channel(
+    connection: GoogleConnection, client: CalendarClient, checkpoint: Checkpoint = no_checkpoint
+) -> bool:
+    """Open a new watch channel first, then stop the ones it replaces; False: Google refused."""
+    old = live_channels(connection.id)
+    channel, token = prepare_channel(connection)
+    # Committed before the watch call: Google may notify before it answers.
+    checkpoint()
+    opened = activate_channel(connection, channel, token, client)
+    checkpoint()
+    if opened:
+        for previous in old:
+            stop_channel(previous, client)
+        checkpoint()
+    return opened
+
+
+def replace_if_silent(
+    connection: GoogleConnection,
+    client: CalendarClient,
+    changed_at: datetime | None,
+    checkpoint: Checkpoint = no_checkpoint,
+) -> bool:
+    """After a pull: if it found a change older than any notification, the live channel has
+    gone silent; switch live updates on again. Returns whether it did."""
+    live = live_channels(connection.id)
+    # A change younger than the grace period may simply have its notification in flight.
+    grace = timedelta(seconds=sync_tuning(current_app.config, "GOOGLE_SILENCE_GRACE"))
+    if not live or changed_at is None or changed_at >= utcnow() - grace:
+        return False
+    heard = live[0].last_notification_at
+    if heard is not None and heard >= changed_at:
+        return False
+    log_activity(
+        connection,
+        "channel",
+        "Google stopped announcing changes; live updates were switched on again",
+        outcome="silent_channel",
+    )
+    checkpoint()
+    replace_channel(connection, client, checkpoint)
+    return True
+
+
+def stop_orphan(channel: WatchChannel, client: CalendarClient | None) -> None:
+    """Stop a channel nobody syncs with any more; if Google cannot be told, it expires there."""
+    try:
+        stop_channel(channel, client)
+    except Exception as exc:  # Google unreachable: it expires there on its own
+        log.warning("could not stop channel %s: %s", channel.channel_id, exc)
+        channel.stopped_at = utcnow()
 
 
 def channels_due_for_renewal() -> list[WatchChannel]:

@@ -4,9 +4,9 @@ A busy calendar (or a forger) can send thousands of notifications a second. Writ
 notification made the webhook as slow as the database's commit, and a coordinator never reads
 them one by one. So the webhook only touches Redis:
 
-- per connection, a hash "heard": when the last notification came, how many arrived since the
-  last pull started, and per channel its last time and highest message number. The pull that
-  follows folds it into the WatchChannel rows and its own activity entry (`take_heard`).
+- per connection, a hash "heard": when the last notification came, and per channel its last
+  time and highest message number. The pull that follows folds it into the WatchChannel rows
+  (`take_heard`).
 - per hour, a hash of outcome counters (accepted, coalesced, unknown_channel, bad_token, ...)
   kept for a week, for operators (`flask google notices`).
 """
@@ -37,7 +37,6 @@ end
 local previous = tonumber(redis.call('HGET', KEYS[1], 'at') or '0')
 local now = tonumber(ARGV[1])
 redis.call('HSET', KEYS[1], 'at', ARGV[1], 'at:' .. ARGV[2], ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'count', 1)
 if ARGV[3] ~= '' then
   local top = tonumber(redis.call('HGET', KEYS[1], 'number:' .. ARGV[2]) or '-1')
   if tonumber(ARGV[3]) > top then
@@ -145,8 +144,6 @@ def outcome_counts(redis: Redis, hours: int = 24) -> Counter[str]:
 class Heard:
     """What a connection's channels said since its previous pull."""
 
-    count: int = 0
-    last_at: datetime | None = None
     channel_last_at: dict[str, datetime] = field(default_factory=dict)
     channel_numbers: dict[str, int] = field(default_factory=dict)
 
@@ -157,11 +154,7 @@ def take_heard(redis: Redis, connection_id: int) -> Heard:
     heard = Heard()
     for name, value in zip(raw[::2], raw[1::2], strict=True):
         key, text = name.decode(), value.decode()
-        if key == "count":
-            heard.count = int(text)
-        elif key == "at":
-            heard.last_at = _instant(text)
-        elif key.startswith("at:"):
+        if key.startswith("at:"):
             heard.channel_last_at[key[3:]] = _instant(text)
         elif key.startswith("number:"):
             heard.channel_numbers[key[7:]] = int(text)

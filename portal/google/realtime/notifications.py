@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from flask import current_app
 from sqlalchemy import update
 
+from portal.config import sync_tuning
 from portal.core.queue import redis_connection
 from portal.extensions import db
 from portal.google.realtime.channels import hash_matches
 from portal.google.realtime.directory import ChannelFacts, facts_for, reload
-from portal.google.realtime.heard import count_outcome
+from portal.google.realtime.heard import count_outcome, note_genuine
+from portal.google.worker.enqueue import enqueue_noticed_pull, pull_claim
 from portal.models import ACTIVE_STATES, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
@@ -50,11 +53,9 @@ def receive_notification(headers: Mapping[str, str]) -> str:
 
 
 def _accept(facts: ChannelFacts, token: str | None, state: str, number: int | None) -> str:
-    from portal.google.worker.jobs import enqueue_pull_for_notice
-
     try:
         for _attempt in range(3):
-            outcome = enqueue_pull_for_notice(facts, number)
+            outcome = _pull_for(facts, number)
             if outcome != "stale":
                 return outcome
             # A channel or connection changed since we read these facts: read them again.
@@ -68,6 +69,22 @@ def _accept(facts: ChannelFacts, token: str | None, state: str, number: int | No
         return "queue_down"
     log.warning("channel %s kept changing; the safety-net pull covers it", facts.channel_id)
     return "stale"
+
+
+def _pull_for(facts: ChannelFacts, number: int | None) -> str:
+    """Note a genuine notification and make sure a pull will see its change.
+
+    One Redis script notes it and claims the pull's pending marker, unless `facts` are out of
+    date ("stale": nothing done). The first notification after a quiet spell pulls at once;
+    one within GOOGLE_BURST_GAP of the previous belongs to a burst, and its pull waits until
+    the burst has passed: a burst costs two pulls, plus one per GOOGLE_BURST_MAX_WAIT it lasts.
+    """
+    claim = pull_claim(facts.connection_id)
+    gap = sync_tuning(current_app.config, "GOOGLE_BURST_GAP")
+    noted = note_genuine(redis_connection(), facts, number, claim.key, claim.marker, claim.ttl, gap)
+    if noted.verdict == "stale":
+        return "stale"
+    return enqueue_noticed_pull(claim, noted.verdict, noted.marker)
 
 
 def judge(facts: ChannelFacts | None, token: str | None, state: str) -> str:

@@ -17,7 +17,7 @@ from flask import Flask
 from werkzeug.datastructures import EnvironHeaders
 
 from portal.extensions import db
-from portal.google.realtime.channels import NOTIFY_PATH
+from portal.google.realtime.address import NOTIFY_PATH
 from portal.google.realtime.notifications import receive_notification
 
 log = logging.getLogger(__name__)

@@ -137,16 +137,3 @@ def requeue_linked_events(connection: GoogleConnection) -> int:
     if rows:
         _want_push(connection.user_id)
     return len(rows)
-
-
-def kick(user_id: int) -> bool:
-    """After commit: enqueue the push job for this user's connection; False if Redis is down."""
-    import logging
-
-    from portal.google.worker import jobs
-
-    try:
-        return jobs.enqueue_push_for_user(user_id)
-    except Exception as exc:  # Redis down: the sweeper will find the row later
-        logging.getLogger(__name__).warning("could not enqueue push for user %s: %s", user_id, exc)
-        return False

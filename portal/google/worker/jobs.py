@@ -1,10 +1,9 @@
-"""RQ jobs for Google sync: thin functions that take ids, and the enqueueing of each.
+"""The RQ jobs of the Google sync: thin functions that take ids, and the guard they run in.
 
-Coalescing (queueing.py): while one job of a kind runs for a connection, at most one more
-waits, however many notifications or edits arrive. A notification that follows the previous one
-closely is part of a burst: its pull is scheduled for when the burst has passed (pull_job), so
-a burst spread over seconds still costs two pulls, while a lone edit is pulled at once.
-Exclusion: every job of a connection holds the connection's database lock (locks.py).
+Every job of a connection holds the connection's database lock (sync/lock.py) and reads the
+connection afresh; a job that finds it no longer active does nothing. Google's refusals become
+what the card shows (`syncing`); RQ retries what may work later (retry_policy in enqueue.py).
+Enqueueing, and coalescing what asks for the same job, is enqueue.py's.
 """
 
 from __future__ import annotations
@@ -19,153 +18,68 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select, text
 
-from portal.config import SYNC_TUNING
+from portal.config import sync_tuning
 from portal.core.jobs import job
 from portal.core.queue import redis_connection
 from portal.extensions import db
-from portal.google.account.clients import per_minute_throttle
-from portal.google.api.client import CalendarClient
+from portal.google.account.clients import client_for
+from portal.google.account.disconnect import disconnect_connection
+from portal.google.account.tokens import ReconnectNeeded
 from portal.google.api.errors import GoogleApiError
+from portal.google.intervals import SAFETY_NET_AFTER
 from portal.google.realtime import channels
-from portal.google.realtime.directory import ChannelFacts
-from portal.google.realtime.heard import note_genuine, seconds_since_heard, take_heard
+from portal.google.realtime.heard import seconds_since_heard, take_heard
 from portal.google.sync.activity import log_activity
 from portal.google.sync.lock import connection_lock
 from portal.google.sync.outbox import queue_unlinked_events
 from portal.google.sync.pull import full_sync, pull_changes
 from portal.google.sync.push import push_pending
-from portal.google.worker.coalescer import (
-    PENDING_TTL,
-    enqueue_once,
-    key,
-    new_marker,
-    still_waiting,
-    submit,
-)
-from portal.models import GoogleConnection, WatchChannel, utcnow
+from portal.google.worker import enqueue
+from portal.google.worker.coalescer import running
+from portal.models import GoogleConnection, utcnow
 
 log = logging.getLogger(__name__)
 
 
-def enqueue_push_for_user(user_id: int) -> bool:
-    """Enqueue the push of this user's outbox (deduplicated); False when not connected."""
-    connection_id = db.session.scalar(
-        select(GoogleConnection.id).where(
-            GoogleConnection.user_id == user_id, GoogleConnection.is_active
-        )
-    )
-    return connection_id is not None and enqueue_push(connection_id)
+@contextmanager
+def syncing(connection_id: int) -> Iterator[GoogleConnection | None]:
+    """Hold the connection's lock and read it afresh; commit when the block succeeds.
 
-
-def enqueue_push(connection_id: int) -> bool:
-    """Enqueue the push of one connection's outbox (deduplicated)."""
-    return enqueue_once("push", push_job, connection_id)
-
-
-def enqueue_pull(connection_id: int) -> bool:
-    """Enqueue an incremental pull (coalesced: one running plus at most one waiting)."""
-    return enqueue_once("pull", pull_job, connection_id)
-
-
-def enqueue_pull_for_notice(facts: ChannelFacts, number: int | None) -> str:
-    """A genuine notification: note it and make sure a pull will see its change.
-
-    Returns "accepted" when this notification enqueued the pull, "coalesced" when one was
-    already waiting, "stale" (nothing done) when `facts` are out of date. The first
-    notification after a quiet spell pulls at once; one that comes within GOOGLE_BURST_GAP of
-    the previous belongs to a burst, and its pull waits until the burst has passed (see
-    pull_job): a burst costs two pulls, plus one per GOOGLE_BURST_MAX_WAIT it lasts.
+    A Google error is recorded on the connection (the card shows it) and raised again, as is
+    ReconnectNeeded once its state change is committed. No Redis: commands run without it.
     """
-    connection_id = facts.connection_id
-    pending = key("pending:pull", connection_id)
-    job_id, marker = new_marker("pull", connection_id)
-    noted = note_genuine(
-        redis_connection(),
-        facts,
-        number,
-        pending,
-        marker,
-        PENDING_TTL,
-        _tuning("GOOGLE_BURST_GAP"),
-    )
-    if noted.verdict == "stale":
-        return "stale"
-    if noted.verdict == "waiting":
-        if noted.marker is not None and still_waiting(pending, noted.marker):
-            return "coalesced"
-        redis_connection().set(pending, marker, ex=PENDING_TTL)
-    if noted.verdict == "later":
-        burst_started = time.time()
-        submit("pull", pull_job, connection_id, burst_started, job_id=job_id, delay=_quiet())
-    else:
-        submit("pull", pull_job, connection_id, job_id=job_id)
-    return "accepted"
-
-
-def _tuning(name: str) -> float:
-    return float(current_app.config.get(name, SYNC_TUNING[name]))
-
-
-def _quiet() -> float:
-    return _tuning("GOOGLE_BURST_QUIET")
-
-
-def enqueue_initial_import(connection_id: int) -> bool:
-    """Enqueue the first full import of a newly connected (or re-targeted) calendar."""
-    return enqueue_once("import", import_job, connection_id)
-
-
-def enqueue_disconnect(connection_id: int, remove_events: bool) -> bool:
-    """Enqueue the disconnect: channels, optional clean-up on Google, revoke, wipe tokens."""
-    return enqueue_once("disconnect", disconnect_job, connection_id, remove_events)
-
-
-def pull_in_progress(connection_id: int) -> bool:
-    """Whether a pull or import of this connection is waiting or running."""
-    redis = redis_connection()
-    keys = [key(k, connection_id) for k in ("pending:pull", "running:pull", "pending:import")]
-    keys.append(key("running:import", connection_id))
-    return bool(redis.exists(*keys))
-
-
-def client_for(connection: GoogleConnection) -> CalendarClient:
-    """A Calendar client with this connection's tokens and the shared per-user quota."""
-    from portal.google.account.tokens import ConnectionTokens
-
-    limit = int(current_app.config.get("GOOGLE_USER_QUOTA_PER_MINUTE", 600))
-    throttle = per_minute_throttle(redis_connection(), connection.id, limit)
-    return CalendarClient.from_config(current_app.config, ConnectionTokens(connection.id), throttle)
+    with connection_lock(connection_id):
+        connection = db.session.get(GoogleConnection, connection_id)
+        if connection is not None:
+            db.session.refresh(connection)
+        try:
+            yield connection
+        except ReconnectNeeded:
+            # The token code has already moved the connection to needs_reconnect.
+            db.session.commit()
+            raise
+        except GoogleApiError as exc:
+            db.session.rollback()
+            _record_error(connection_id, exc)
+            raise
+        if connection is not None and connection.is_active and connection.last_error:
+            # It worked again: the card should stop showing the old failure.
+            connection.last_error = connection.last_error_at = None
+        db.session.commit()
 
 
 @contextmanager
 def _running(kind: str, connection_id: int) -> Iterator[GoogleConnection | None]:
-    """Clear the pending marker, hold the lock, and turn failures into visible states."""
-    from portal.google.account.tokens import ReconnectNeeded
-
-    redis = redis_connection()
-    redis.delete(key(f"pending:{kind}", connection_id))
-    redis.set(key(f"running:{kind}", connection_id), "1", ex=3600)
-    try:
-        with connection_lock(connection_id):
-            connection = db.session.get(GoogleConnection, connection_id)
-            if connection is not None:
-                db.session.refresh(connection)
-            try:
+    """A job's run: its coalescing markers, `syncing`, and only retryable failures raised."""
+    with running(kind, connection_id):
+        try:
+            with syncing(connection_id) as connection:
                 yield connection
-                if connection is not None and connection.is_active and connection.last_error:
-                    # It worked again: the card should stop showing the old failure.
-                    connection.last_error = connection.last_error_at = None
-                db.session.commit()
-            except ReconnectNeeded:
-                # The token code has already moved the connection to needs_reconnect.
-                db.session.commit()
-            except GoogleApiError as exc:
-                db.session.rollback()
-                _record_error(connection_id, exc)
-                if exc.retryable or exc.status == 401:
-                    raise
-    finally:
-        redis.delete(key(f"running:{kind}", connection_id))
+        except ReconnectNeeded:
+            pass  # recorded; only the coordinator's new sign-in helps
+        except GoogleApiError as exc:
+            if exc.retryable or exc.status == 401:
+                raise
 
 
 def _record_error(connection_id: int, exc: GoogleApiError) -> None:
@@ -189,7 +103,7 @@ def describe_error(exc: GoogleApiError) -> str:
     return f"Google answered an error ({exc.status} {exc.reason}). We will try again later."
 
 
-def _active(connection: GoogleConnection | None) -> bool:
+def _can_sync(connection: GoogleConnection | None) -> bool:
     return connection is not None and connection.can_sync
 
 
@@ -197,7 +111,7 @@ def _active(connection: GoogleConnection | None) -> bool:
 def push_job(connection_id: int) -> str:
     """Push every pending outbox change of one connection, committing after each event."""
     with _running("push", connection_id) as connection:
-        if not _active(connection):
+        if not _can_sync(connection):
             return "inactive"
         push_pending(connection, client_for(connection), checkpoint=db.session.commit)
         return "done"
@@ -213,27 +127,38 @@ def pull_job(connection_id: int, burst_started: float | None = None) -> str:
     """
     if burst_started is not None and _put_off(connection_id, burst_started):
         return "put off: notifications are still arriving"
+    return _pull(connection_id)
+
+
+@job
+def safety_pull_job(connection_id: int) -> str:
+    """The periodic pull that catches lost notifications and replaces a channel gone silent."""
+    return _pull(connection_id, watch_silence=True)
+
+
+def _pull(connection_id: int, watch_silence: bool = False) -> str:
     with _running("pull", connection_id) as connection:
-        if not _active(connection):
+        if not _can_sync(connection):
             return "inactive"
+        client = client_for(connection)
         _record_heard(connection_id)
-        counts = pull_changes(connection, client_for(connection), checkpoint=db.session.commit)
+        counts = pull_changes(connection, client, checkpoint=db.session.commit)
+        if watch_silence:
+            channels.replace_if_silent(
+                connection, client, counts.earliest_change, checkpoint=db.session.commit
+            )
         return counts.summary()
 
 
 def _put_off(connection_id: int, burst_started: float) -> bool:
     """Reschedule this pull if its burst is still going on; returns whether it did."""
-    redis = redis_connection()
-    since = seconds_since_heard(redis, connection_id)
-    quiet = _quiet()
+    since = seconds_since_heard(redis_connection(), connection_id)
+    quiet = sync_tuning(current_app.config, "GOOGLE_BURST_QUIET")
     if since is None or since >= quiet:
         return False
-    if time.time() - burst_started >= _tuning("GOOGLE_BURST_MAX_WAIT"):
+    if time.time() - burst_started >= sync_tuning(current_app.config, "GOOGLE_BURST_MAX_WAIT"):
         return False
-    job_id, marker = new_marker("pull", connection_id)
-    # The marker now names the rescheduled job, so notifications keep coalescing into it.
-    redis.set(key("pending:pull", connection_id), marker, ex=PENDING_TTL)
-    submit("pull", pull_job, connection_id, burst_started, job_id=job_id, delay=quiet - since)
+    enqueue.enqueue_pull_later(connection_id, burst_started, delay=quiet - since)
     return True
 
 
@@ -251,7 +176,7 @@ def _record_heard(connection_id: int) -> None:
 def import_job(connection_id: int) -> str:
     """First sync of a calendar: import Google's events, then send the portal's own."""
     with _running("import", connection_id) as connection:
-        if not _active(connection):
+        if not _can_sync(connection):
             return "inactive"
         client = client_for(connection)
         counts = full_sync(connection, client, checkpoint=db.session.commit)
@@ -260,7 +185,7 @@ def import_job(connection_id: int) -> str:
         connection.state = "connected"
         db.session.commit()
         push_pending(connection, client, checkpoint=db.session.commit)
-        replace_channel(connection, client)
+        channels.replace_channel(connection, client, checkpoint=db.session.commit)
         return counts.summary()
 
 
@@ -274,117 +199,61 @@ def _refresh_statistics() -> None:
 @job
 def disconnect_job(connection_id: int, remove_events: bool) -> str:
     """Disconnect a coordinator's Google account (see disconnect.disconnect_connection)."""
-    from portal.google.account.disconnect import disconnect_connection
-
     with _running("disconnect", connection_id):
         disconnect_connection(connection_id, remove_events, client_for)
         return "disconnected"
-
-
-def replace_channel(connection: GoogleConnection, client: CalendarClient) -> bool:
-    """Open a new watch channel first, then stop the ones it replaces (they overlap briefly)."""
-    old = channels.live_channels(connection.id)
-    channel, token = channels.prepare_channel(connection)
-    # Committed before the watch call: Google may notify before it answers.
-    db.session.commit()
-    opened = channels.activate_channel(connection, channel, token, client)
-    db.session.commit()
-    if opened:
-        for previous in old:
-            channels.stop_channel(previous, client)
-        db.session.commit()
-    return opened
-
-
-SAFETY_NET_SECONDS = 15 * 60
-
-
-@job
-def safety_pull_job(connection_id: int) -> str:
-    """The periodic pull that catches lost notifications and replaces a channel gone silent."""
-    with _running("pull", connection_id) as connection:
-        if not _active(connection):
-            return "inactive"
-        client = client_for(connection)
-        _record_heard(connection_id)
-        counts = pull_changes(connection, client, checkpoint=db.session.commit)
-        live = channels.live_channels(connection.id)
-        changed_at = counts.earliest_change
-        # A change younger than the grace period may simply have its notification in flight.
-        grace = timedelta(seconds=float(current_app.config.get("GOOGLE_SILENCE_GRACE", 60)))
-        if live and changed_at and changed_at < utcnow() - grace:
-            heard = live[0].last_notification_at
-            if heard is None or heard < changed_at:
-                log_activity(
-                    connection,
-                    "channel",
-                    "Google stopped announcing changes; live updates were switched on again",
-                    outcome="silent_channel",
-                )
-                db.session.commit()
-                replace_channel(connection, client)
-        return counts.summary()
 
 
 @job
 def channel_job(connection_id: int) -> str:
     """Open (or renew) the watch channel of one connection."""
     with _running("channel", connection_id) as connection:
-        if not _active(connection):
+        if not _can_sync(connection):
             return "inactive"
-        return "opened" if replace_channel(connection, client_for(connection)) else "polling"
+        client = client_for(connection)
+        opened = channels.replace_channel(connection, client, checkpoint=db.session.commit)
+        return "opened" if opened else "polling"
 
 
 @job
 def safety_net_job() -> int:
-    """Scheduler: enqueue a pull for each connection not synced for 15 minutes (staggered)."""
+    """Clock: enqueue a pull for each connection not synced for SAFETY_NET_AFTER (staggered)."""
     now = utcnow()
     enqueued = 0
     for connection in db.session.scalars(
         select(GoogleConnection).where(GoogleConnection.state == "connected")
     ):
         # Spread connections over a minute so they do not all pull at once.
-        due = timedelta(seconds=SAFETY_NET_SECONDS + connection.id % 60)
+        due = timedelta(seconds=SAFETY_NET_AFTER + connection.id % 60)
         if connection.last_sync_at is None or now - connection.last_sync_at >= due:
-            enqueued += enqueue_once("pull", safety_pull_job, connection.id)
+            enqueued += enqueue.enqueue_safety_pull(connection.id)
     return enqueued
 
 
 @job
 def channels_job() -> dict:
-    """Scheduler: renew channels expiring within a day, open missing ones, stop orphans,
+    """Clock: renew channels expiring within a day, open missing ones, stop orphans,
     and erase channels stopped long ago."""
     renew = {channel.connection_id for channel in channels.channels_due_for_renewal()}
     renew.update(channels.connections_without_channel())
-    opened = sum(enqueue_once("channel", channel_job, cid) for cid in renew)
+    opened = sum(enqueue.enqueue_channel(cid) for cid in renew)
     stopped = 0
     for channel in channels.orphan_channels():
-        _stop_orphan(channel)
+        channels.stop_orphan(channel, _client_if_active(channel.connection_id))
         stopped += 1
     forgotten = channels.forget_stopped_channels()
     db.session.commit()
     return {"renewing": opened, "stopped": stopped, "forgotten": forgotten}
 
 
-def _stop_orphan(channel: WatchChannel) -> None:
-    connection = (
-        db.session.get(GoogleConnection, channel.connection_id) if channel.connection_id else None
-    )
-    client = None
-    if connection is not None and connection.is_active:
-        client = client_for(connection)
-    try:
-        channels.stop_channel(channel, client)
-    except Exception as exc:  # Google unreachable: it expires there on its own
-        log.warning("could not stop channel %s: %s", channel.channel_id, exc)
-        channel.stopped_at = utcnow()
+def _client_if_active(connection_id: int | None):
+    connection = db.session.get(GoogleConnection, connection_id) if connection_id else None
+    return client_for(connection) if connection is not None and connection.is_active else None
 
 
 @job
 def sweep_job() -> int:
-    """Scheduler: re-enqueue outbox changes left behind."""
-    from portal.google.worker.sweep import sweep_outbox
-
-    enqueued = sweep_outbox()
+    """Clock: re-enqueue outbox changes left behind."""
+    enqueued = enqueue.sweep_outbox()
     db.session.commit()
     return enqueued
