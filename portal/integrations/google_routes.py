@@ -6,7 +6,7 @@ portal.google.realtime.webhook.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template
+from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user, login_required
 
 from portal.core.htmx import is_htmx, render
@@ -85,7 +85,7 @@ def connect():
 def callback():
     """Google sends the browser back here with a code (or an error) and our state."""
     try:
-        authorization = finish_authorization(current_user.id)
+        authorization = finish_authorization(current_user.id, request.args)
     except StateMismatch:
         return render_template("error.html", code=400, message=BAD_CALLBACK), 400
     except OAuthFailure as failure:

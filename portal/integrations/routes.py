@@ -96,26 +96,28 @@ def sync_now():
     return render_card() if is_htmx() else back_to_card()
 
 
-def _conflicts(reviewed: bool | None = None) -> list[SyncLog]:
+def _conflicts() -> list[SyncLog]:
     connection = get_connection(current_user.id)
     if connection is None:
         return []
     stmt = select(SyncLog).where(SyncLog.connection_id == connection.id, SyncLog.kind == "conflict")
-    if reviewed is not None:
-        stmt = stmt.where(SyncLog.reviewed.is_(reviewed))
     return list(db.session.scalars(stmt.order_by(SyncLog.created_at.desc(), SyncLog.id.desc())))
 
 
-@bp.get("/integrations/google/conflicts")
-@login_required
-def conflicts():
-    """Conflicts the sync resolved, each with the version that lost."""
+def _conflicts_page():
     return render(
         "integrations/conflicts.html",
         "integrations/_conflicts.html",
         conflicts=_conflicts(),
         zone=zone(current_user.time_zone),
     )
+
+
+@bp.get("/integrations/google/conflicts")
+@login_required
+def conflicts():
+    """Conflicts the sync resolved, each with the version that lost."""
+    return _conflicts_page()
 
 
 @bp.post("/integrations/google/conflicts/<int:log_id>/reviewed")
@@ -129,10 +131,5 @@ def conflict_reviewed(log_id: int):
     row.reviewed = True
     db.session.commit()
     if is_htmx():
-        return render(
-            "integrations/conflicts.html",
-            "integrations/_conflicts.html",
-            conflicts=_conflicts(),
-            zone=zone(current_user.time_zone),
-        )
+        return _conflicts_page()
     return redirect(url_for("integrations.conflicts"))

@@ -21,7 +21,6 @@ from portal.google.account.oauth import (
 )
 from portal.google.account.tokens import (
     ReconnectNeeded,
-    mark_needs_reconnect,  # noqa: F401  (a connection state change; re-exported here)
     save_token_answer,
     wipe_tokens,
 )

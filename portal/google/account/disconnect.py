@@ -63,17 +63,23 @@ def disconnect_connection(
     links = _portal_links(connection) if remove_events else []
     calendar_id = connection.calendar_id
     client = client_factory(connection)
-
-    stopped = 0
-    for channel in channels:
-        stopped += _try(client.stop_channel, channel.channel_id, channel.resource_id or "")
-    removed = []
-    for link in links:
-        if calendar_id and _try(client.delete_event, calendar_id, link.google_event_id):
-            removed.append(link)
+    stopped = sum(_try(client.stop_channel, c.channel_id, c.resource_id or "") for c in channels)
+    removed = [
+        link
+        for link in links
+        if calendar_id and _try(client.delete_event, calendar_id, link.google_event_id)
+    ]
     db.session.refresh(connection)  # pick up a token refreshed by the calls above
     revoked, revoke_note = revoke_grant(connection)
+    _forget(connection, channels, removed)
+    _log_disconnect(connection, len(channels), stopped, len(links), len(removed))
+    log_activity(connection, "disconnect", revoke_note, outcome=revoked)
 
+
+def _forget(
+    connection: GoogleConnection, channels: list[WatchChannel], removed: list[EventLink]
+) -> None:
+    """The writes, once Google has been told: channels stopped, links gone, no tokens."""
     now = utcnow()
     for channel in channels:
         channel.stopped_at = now
@@ -88,8 +94,6 @@ def disconnect_connection(
     connection.state = "disconnected"
     connection.polling_only = False
     db.session.flush()
-    _log_disconnect(connection, len(channels), stopped, len(links), len(removed))
-    log_activity(connection, "disconnect", revoke_note, outcome=revoked)
 
 
 def _live_channels(connection_id: int) -> list[WatchChannel]:

@@ -5,12 +5,13 @@ The same code talks to Google and to the emulator: only the endpoint URLs differ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 from authlib.integrations.flask_client import OAuth, OAuthError
-from flask import Flask, current_app, redirect, request, session
+from flask import Flask, current_app, redirect, session
 from werkzeug.wrappers import Response
 
 from portal.core.queue import redis_connection
@@ -140,9 +141,8 @@ def authorization_redirect(
     return redirect(started["url"])
 
 
-def _consume_state(user_id: int) -> dict[str, Any]:
+def _consume_state(user_id: int, state: str | None) -> dict[str, Any]:
     framework = _google().framework
-    state = request.args.get("state")
     if not state:
         raise StateMismatch("no state")
     data = framework.get_state_data(session, state)
@@ -152,14 +152,17 @@ def _consume_state(user_id: int) -> dict[str, Any]:
     return data
 
 
-def finish_authorization(user_id: int) -> Authorization:
-    """Check the callback's state, then exchange the code and read who signed in."""
-    data = _consume_state(user_id)
+def finish_authorization(user_id: int, args: Mapping[str, str]) -> Authorization:
+    """Check the callback's state, then exchange the code and read who signed in.
+
+    `args` are the callback's query arguments (state, and code or error).
+    """
+    data = _consume_state(user_id, args.get("state"))
     purpose = data.get("purpose", PURPOSE_CONNECT)
-    error = request.args.get("error")
+    error = args.get("error")
     if error:
         raise OAuthFailure(_callback_error_message(error, purpose), purpose)
-    code = request.args.get("code")
+    code = args.get("code")
     if not code:
         raise OAuthFailure("Google sent no authorisation code. Please try again.", purpose)
     token = _exchange(code, data, purpose)
