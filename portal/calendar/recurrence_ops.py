@@ -21,17 +21,14 @@ from portal.calendar.operations import (
 )
 from portal.calendar.queries import exceptions_of
 from portal.calendar.recurrence import (
-    Original,
     RecurrenceError,
-    check_rule,
     occurrence_at,
-    occurrences_before,
     original_of,
     original_start,
     produces,
-    until_before,
-    with_count_reduced,
 )
+from portal.calendar.rule_lines import Original
+from portal.calendar.rules import check_rule, occurrences_before, until_before, with_count_reduced
 from portal.calendar.timeutil import NonexistentLocalTime, to_local, to_utc
 from portal.core.timezones import is_valid_zone
 from portal.extensions import db

@@ -28,14 +28,12 @@ from portal.calendar.queries import (
     week_fingerprint,
 )
 from portal.calendar.recurrence import (
-    Original,
     RecurrenceError,
     occurrence_at,
     occurrence_key,
     original_of,
     original_start,
     parse_occurrence_key,
-    parse_rule,
     produces,
 )
 from portal.calendar.recurrence_ops import (
@@ -48,6 +46,8 @@ from portal.calendar.recurrence_ops import (
     series_data,
     split_series,
 )
+from portal.calendar.rule_lines import Original
+from portal.calendar.rules import parse_rule
 from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, to_local, today_in
 from portal.calendar.week_cache import rendered_weeks
 from portal.calendar.week_links import WeekLinks
