@@ -21,7 +21,7 @@ def run(steps: int = 500, workers: int = 2, rounds: int = 3, seed: int | None = 
     """One seeded chaos run; returns the figures (and prints the problems, if any)."""
 
     from portal.extensions import db
-    from portal.google.connection import set_privacy_level
+    from portal.google.account.connection import set_privacy_level
     from tests.chaos.run import CONVERGE_WITHIN, replay_line, run_chaos
     from tests.chaos.values import LEVELS
     from tests.chaos.world import Account, World

@@ -42,6 +42,12 @@ SYNC_TUNING = {
     "GOOGLE_BURST_MAX_WAIT": "10",
 }
 
+
+def sync_tuning(config: Mapping[str, Any], name: str) -> float:
+    """One of SYNC_TUNING's settings from an app's configuration, as a number."""
+    return float(config.get(name, SYNC_TUNING[name]))
+
+
 # Tests run on these fixed keys; development generates its own (core/keys.py); production
 # must set real ones and is refused these.
 TEST_SECRET_KEY = "test-secret"

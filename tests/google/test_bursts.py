@@ -17,9 +17,9 @@ from rq.registry import ScheduledJobRegistry
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
-from portal.google.jobs import pull_job
-from portal.google.notice_log import outcome_counts
-from portal.google.queueing import release_overdue, watch_overdue
+from portal.google.realtime.heard import outcome_counts
+from portal.google.worker.clock import release_overdue, watch_overdue
+from portal.google.worker.jobs import pull_job
 from portal.models import GoogleConnection, WatchChannel
 from tests.google.sync_support import live_events
 from tests.google.test_realtime import notify as google_notifies

@@ -20,8 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.google.jobs import channel_job
-from portal.google.queueing import enqueue_once
+from portal.google.worker.enqueue import enqueue_channel
 from portal.models import Event
 from tests import factories
 from tests.google.conftest import GOOGLE_USER
@@ -126,5 +125,5 @@ def test_a_change_made_while_a_silent_channel_is_replaced_arrives(connected, goo
     _while_slowed(
         google, "calendar.events.watch", lambda: _google_adds(google, "Added mid-renewal")
     )
-    enqueue_once("channel", channel_job, connected.id)
+    enqueue_channel(connected.id)
     _arrives("Added mid-renewal")

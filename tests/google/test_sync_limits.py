@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.core.queue import redis_connection
-from portal.google.quota import per_minute_throttle
+from portal.google.account.clients import per_minute_throttle
 from tests.google.sync_support import google_events, pending_outbox
 from tests.google.test_sync_pull import google_adds
 from tests.google.test_sync_push import add_event

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from portal.calendar.operations import EventData, update_event
 from portal.extensions import db
-from portal.google.jobs import client_for, enqueue_pull
-from portal.google.outbox import kick
-from portal.google.pull import pull_changes
+from portal.google.account.clients import client_for
+from portal.google.sync.pull import pull_changes
+from portal.google.worker.enqueue import enqueue_pull, kick
 from portal.models import Event, GoogleConnection
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import (

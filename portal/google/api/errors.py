@@ -1,0 +1,59 @@
+"""Google's error answers, and the network failing before Google could answer."""
+
+from __future__ import annotations
+
+import requests
+
+# Reasons Google documents as "back off and try again".
+RETRYABLE_403 = {"rateLimitExceeded", "userRateLimitExceeded"}
+
+
+class GoogleApiError(Exception):
+    """An error answer from Google, with its status and first reason."""
+
+    def __init__(
+        self, status: int, reason: str = "", message: str = "", retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"{status} {reason}: {message}".strip())
+        self.status = status
+        self.reason = reason
+        self.message = message
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        """Whether backing off and trying again may succeed."""
+        if self.status in (429, 500, 502, 503, 504):
+            return True
+        return self.status == 403 and self.reason in RETRYABLE_403
+
+    @classmethod
+    def from_response(cls, response: requests.Response) -> GoogleApiError:
+        """Read Google's error envelope (or whatever came back) into an exception."""
+        reason, message = "", response.reason or ""
+        try:
+            error = response.json().get("error", {})
+        except ValueError:
+            error = {}
+        if isinstance(error, dict):
+            message = error.get("message", message)
+            errors = error.get("errors") or [{}]
+            reason = errors[0].get("reason", "") or error.get("status", "")
+        elif isinstance(error, str):  # OAuth-style {"error": "invalid_grant"}
+            reason = error
+        return cls(response.status_code, reason, message, _retry_after(response))
+
+
+class GoogleUnavailable(GoogleApiError):
+    """The network failed before Google answered (timeout, refused, reset)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(503, "networkError", message)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
