@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import requests
 
-# Reasons Google documents as "back off and try again".
-RETRYABLE_403 = {"rateLimitExceeded", "userRateLimitExceeded"}
+# Google's usage limits: the errors guide says to back off and try again for each of them,
+# quotaExceeded ("Calendar usage limits exceeded.") and dailyLimitExceeded included.
+USAGE_LIMIT_403 = {
+    "rateLimitExceeded",
+    "userRateLimitExceeded",
+    "quotaExceeded",
+    "dailyLimitExceeded",
+}
 
 
 class GoogleApiError(Exception):
@@ -23,9 +29,12 @@ class GoogleApiError(Exception):
     @property
     def retryable(self) -> bool:
         """Whether backing off and trying again may succeed."""
-        if self.status in (429, 500, 502, 503, 504):
-            return True
-        return self.status == 403 and self.reason in RETRYABLE_403
+        return self.status in (500, 502, 503, 504) or self.usage_limited
+
+    @property
+    def usage_limited(self) -> bool:
+        """Whether Google is limiting how many requests it takes (temporary by nature)."""
+        return self.status == 429 or (self.status == 403 and self.reason in USAGE_LIMIT_403)
 
     @classmethod
     def from_response(cls, response: requests.Response) -> GoogleApiError:

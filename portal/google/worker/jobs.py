@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
+from rq import get_current_job
 from sqlalchemy import select, text
 
 from portal.config import sync_tuning
@@ -26,7 +27,7 @@ from portal.google.account.clients import client_for
 from portal.google.account.disconnect import disconnect_connection
 from portal.google.account.tokens import ReconnectNeeded
 from portal.google.api.errors import GoogleApiError
-from portal.google.intervals import SAFETY_NET_AFTER
+from portal.google.intervals import SAFETY_NET_AFTER, SWEEP_EVERY
 from portal.google.realtime import channels
 from portal.google.realtime.heard import seconds_since_heard, take_heard
 from portal.google.sync.activity import log_activity
@@ -94,6 +95,11 @@ def _record_error(connection_id: int, exc: GoogleApiError) -> None:
 
 def describe_error(exc: GoogleApiError) -> str:
     """Google's error in words a coordinator understands."""
+    if exc.usage_limited:
+        return (
+            "Google is limiting how many requests Coordinoter may send (usage limits). "
+            f"Your changes are kept and sent automatically; next try {_next_try(exc)}."
+        )
     if exc.retryable:
         return "Google is busy or unavailable right now; we will keep trying automatically."
     if exc.status == 404:
@@ -101,6 +107,19 @@ def describe_error(exc: GoogleApiError) -> str:
     if exc.status == 403:
         return "Google refused access to the calendar. Reconnect and allow calendar access."
     return f"Google answered an error ({exc.status} {exc.reason}). We will try again later."
+
+
+def _next_try(exc: GoogleApiError) -> str:
+    """When the job will be tried again, in words: Google's Retry-After, RQ's next retry,
+    or the clock's sweep of the outbox once the retries are spent."""
+    wait = exc.retry_after
+    current = get_current_job()
+    if wait is None and current is not None and current.retries_left:
+        wait = current.get_retry_interval()
+    if wait is None:
+        wait = SWEEP_EVERY
+    minutes = max(1, round(wait / 60))
+    return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"
 
 
 def _can_sync(connection: GoogleConnection | None) -> bool:
