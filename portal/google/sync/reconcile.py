@@ -119,6 +119,10 @@ def _relink(scope: PullScope, item: dict) -> EventLink | None:
     # is not our series.
     if is_exception(item) != event.is_exception:
         return None
+    # Already linked to another Google event: this item is a copy made in Google (a
+    # duplicated event carries our id too), so it is an event of its own, not ours again.
+    if link_for_event(scope.connection, event.id) is not None:
+        return None
     return _link_unsynced(scope, event.id, item)
 
 
