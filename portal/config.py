@@ -40,6 +40,8 @@ SYNC_TUNING = {
     "GOOGLE_BURST_GAP": "0.25",
     "GOOGLE_BURST_QUIET": "1",
     "GOOGLE_BURST_MAX_WAIT": "10",
+    # A notified pull that finds nothing looks once more this many seconds later.
+    "GOOGLE_LATE_LOOK": "3",
 }
 
 

@@ -48,7 +48,9 @@ def notify(client, channel: tuple[WatchChannel, str], number: int) -> None:
 
 
 def scheduled() -> list[str]:
-    return ScheduledJobRegistry(queue=get_queue()).get_job_ids()
+    """The pulls waiting in RQ's scheduled registry (a later look after an empty pull aside)."""
+    ids = ScheduledJobRegistry(queue=get_queue()).get_job_ids()
+    return [job_id for job_id in ids if not job_id.startswith("look-")]
 
 
 def test_a_lone_notification_pulls_at_once_and_one_close_behind_waits_for_the_burst(

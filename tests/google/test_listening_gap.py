@@ -1,4 +1,4 @@
-"""Nothing slips between a listing and a live channel.
+"""Nothing slips between a listing and a live channel, nor past a list that lags behind.
 
 Google announces only the changes made once a channel exists. Each test makes one change in
 Google at a chosen moment of the first sync (or of a channel's replacement), while a real
@@ -133,3 +133,14 @@ def test_a_change_made_while_a_silent_channel_is_replaced_arrives(connected, goo
     )
     enqueue_channel(connected.id)
     _arrives("Added mid-renewal")
+
+
+def test_a_change_google_lists_only_after_its_notification_still_arrives(connected, google, worker):
+    # Google does not promise that the list right after a notification holds the change.
+    google.state.configure(late_change_delay=2)
+    before = _list_calls(google)
+    _google_adds(google, "Listed late")
+    _arrives("Listed late")
+    # The pull the notification asked for found nothing; one more look found it. No more.
+    time.sleep(4)
+    assert _list_calls(google) - before == 2

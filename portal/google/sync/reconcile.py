@@ -46,6 +46,12 @@ class PullCounts:
             self.earliest_change = changed_at
 
     @property
+    def is_empty(self) -> bool:
+        """Whether Google listed nothing at all (not even our own echo)."""
+        seen = self.changes + self.echoes + self.conflicts + self.unchanged
+        return seen == 0
+
+    @property
     def changes(self) -> int:
         """Changes that reached the portal."""
         return self.created + self.updated + self.deleted

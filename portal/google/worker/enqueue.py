@@ -95,17 +95,29 @@ def enqueue_noticed_pull(claim: Claim, verdict: str, waiting: str | None) -> str
         coalescer.replace(claim)
     if verdict == "later":
         quiet = sync_tuning(current_app.config, "GOOGLE_BURST_QUIET")
-        submit(claim, f"{JOBS}.pull_job", time.time(), delay=quiet)
+        submit(claim, f"{JOBS}.pull_job", time.time(), True, delay=quiet)
     else:
-        submit(claim, f"{JOBS}.pull_job")
+        submit(claim, f"{JOBS}.pull_job", None, True)
     return "accepted"
 
 
-def enqueue_pull_later(connection_id: int, burst_started: float, delay: float) -> None:
+def enqueue_pull_later(
+    connection_id: int, burst_started: float, delay: float, noticed: bool = False
+) -> None:
     """Put a burst's pull off again; notifications keep coalescing into the new job."""
     claim = coalescer.new_claim("pull", connection_id)
     coalescer.replace(claim)
-    submit(claim, f"{JOBS}.pull_job", burst_started, delay=delay)
+    submit(claim, f"{JOBS}.pull_job", burst_started, noticed, delay=delay)
+
+
+def enqueue_second_look(connection_id: int, delay: float) -> bool:
+    """One more pull `delay` seconds from now, for a change Google announced but did not list
+    yet; not itself followed by another. False if such a look is already waiting."""
+    claim = coalescer.claim("look", connection_id)
+    if claim is None:
+        return False
+    submit(claim, f"{JOBS}.second_look_job", delay=delay)
+    return True
 
 
 def pull_in_progress(connection_id: int) -> bool:

@@ -35,6 +35,7 @@ from portal.google.sync.lock import connection_lock
 from portal.google.sync.outbox import queue_unlinked_events
 from portal.google.sync.pull import full_sync, pull_changes
 from portal.google.sync.push import push_pending
+from portal.google.sync.reconcile import PullCounts
 from portal.google.worker import enqueue
 from portal.google.worker.coalescer import running
 from portal.models import GoogleConnection, utcnow
@@ -137,28 +138,53 @@ def push_job(connection_id: int) -> str:
 
 
 @job
-def pull_job(connection_id: int, burst_started: float | None = None) -> str:
+def pull_job(connection_id: int, burst_started: float | None = None, noticed: bool = False) -> str:
     """Pull Google's changes for one connection (incremental, or full when needed).
 
     `burst_started` is set when notifications were arriving in a burst: while they keep
     coming (and for at most GOOGLE_BURST_MAX_WAIT) the pull is put off again, keeping the
     pending marker, so every notification of the burst coalesces into this one pull.
+    `noticed`: a notification asked for this pull; if Google's list holds nothing yet, it
+    gets one more look GOOGLE_LATE_LOOK seconds later.
     """
-    if burst_started is not None and _put_off(connection_id, burst_started):
+    if burst_started is not None and _put_off(connection_id, burst_started, noticed):
         return "put off: notifications are still arriving"
-    return _pull(connection_id)
+    counts = _pull(connection_id)
+    if counts is None:
+        return "inactive"
+    if noticed and counts.is_empty:
+        # Google does not promise that the list right after a notification already holds
+        # the change: integrators see it surface a few seconds later. One more look, no more.
+        enqueue.enqueue_second_look(connection_id, _tuning("GOOGLE_LATE_LOOK"))
+        return f"{counts.summary()}; looking again in a moment"
+    return counts.summary()
+
+
+@job
+def second_look_job(connection_id: int) -> str:
+    """The one later look after a notified pull found nothing (see pull_job)."""
+    if enqueue.pull_in_progress(connection_id):
+        return "skipped: a pull is waiting or running, and it will look"
+    # A kind of its own: notifications meanwhile still pull at once, and coalesce as usual.
+    counts = _pull(connection_id, kind="look")
+    return "inactive" if counts is None else counts.summary()
 
 
 @job
 def safety_pull_job(connection_id: int) -> str:
     """The periodic pull that catches lost notifications and replaces a channel gone silent."""
-    return _pull(connection_id, watch_silence=True)
+    counts = _pull(connection_id, watch_silence=True)
+    return "inactive" if counts is None else counts.summary()
 
 
-def _pull(connection_id: int, watch_silence: bool = False) -> str:
-    with _running("pull", connection_id) as connection:
+def _tuning(name: str) -> float:
+    return sync_tuning(current_app.config, name)
+
+
+def _pull(connection_id: int, watch_silence: bool = False, kind: str = "pull") -> PullCounts | None:
+    with _running(kind, connection_id) as connection:
         if not _can_sync(connection):
-            return "inactive"
+            return None
         client = client_for(connection)
         _record_heard(connection_id)
         counts = pull_changes(connection, client, checkpoint=db.session.commit)
@@ -166,10 +192,11 @@ def _pull(connection_id: int, watch_silence: bool = False) -> str:
             channels.replace_if_silent(
                 connection, client, counts.earliest_change, checkpoint=db.session.commit
             )
-        return counts.summary()
+        return counts
+    return None  # Google refused: `_running` recorded it for the card
 
 
-def _put_off(connection_id: int, burst_started: float) -> bool:
+def _put_off(connection_id: int, burst_started: float, noticed: bool) -> bool:
     """Reschedule this pull if its burst is still going on; returns whether it did."""
     since = seconds_since_heard(redis_connection(), connection_id)
     quiet = sync_tuning(current_app.config, "GOOGLE_BURST_QUIET")
@@ -177,7 +204,7 @@ def _put_off(connection_id: int, burst_started: float) -> bool:
         return False
     if time.time() - burst_started >= sync_tuning(current_app.config, "GOOGLE_BURST_MAX_WAIT"):
         return False
-    enqueue.enqueue_pull_later(connection_id, burst_started, delay=quiet - since)
+    enqueue.enqueue_pull_later(connection_id, burst_started, delay=quiet - since, noticed=noticed)
     return True
 
 
