@@ -175,50 +175,42 @@ def _push(connection: GoogleConnection, event: Event, client: CalendarClient) ->
 
 
 def _carry_out(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
-    """One plan on its own, with the follow-ups a batch part cannot have."""
+    """One plan on its own, where a refusal from Google can be understood."""
     if plan.kind == "skip":
         return plan.outcome
-    if plan.kind == "insert":
-        return _insert(connection, plan, client)
-    if plan.kind == "patch":
-        return _patch(connection, plan, client)
-    try:
-        client.delete_event(connection.calendar_id, plan.google_id)
-    except GoogleApiError as exc:
-        # 404: it never reached Google; nothing to delete.
-        if exc.status != 404:
-            raise
-    return _record(connection, plan, None)
-
-
-def _insert(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
     try:
         item = client.send(plan.call(connection.calendar_id))
     except GoogleApiError as exc:
-        if exc.status != 409:
-            raise
-        # Our earlier insert got through (timeout, crash before commit): adopt that copy.
-        item = client.get_event(connection.calendar_id, plan.google_id)
-        link = _link_event(connection, plan.event, item, synced_version=0)
-        if item.get("status") == "cancelled":
-            link.remote_deleted = True
-            tombstone_from_google(connection, plan.event)
-            return "deleted_in_google"
-        # Never synced: the plan now is a patch over Google's copy.
-        return _patch(connection, plan_push(connection, plan.event, link), client)
+        return _refused(connection, plan, client, exc)
     return _record(connection, plan, item)
 
 
-def _patch(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
-    try:
-        item = client.send(plan.call(connection.calendar_id))
-    except GoogleApiError as exc:
-        if exc.status in (404, 410):
-            return _gone_remotely(connection, plan.event, plan.link)
-        if exc.status != 412:
-            raise
+def _refused(
+    connection: GoogleConnection, plan: Plan, client: CalendarClient, exc: GoogleApiError
+) -> str:
+    """What Google's refusal of a plan means; raises the refusals it cannot settle."""
+    if plan.kind == "insert" and exc.status == 409:
+        return _adopt(connection, plan, client)
+    if plan.kind == "patch" and exc.status in (404, 410):
+        return _gone_remotely(connection, plan.event, plan.link)
+    if plan.kind == "patch" and exc.status == 412:
         return _settle_then_patch(connection, plan, client)
-    return _record(connection, plan, item)
+    if plan.kind == "delete" and exc.status in (404, 410):
+        # It never reached Google, or is gone there already: nothing to delete.
+        return _record(connection, plan, None)
+    raise exc
+
+
+def _adopt(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
+    """Our earlier insert got through (timeout, crash before commit): adopt that copy."""
+    item = client.get_event(connection.calendar_id, plan.google_id)
+    link = _link_event(connection, plan.event, item, synced_version=0)
+    if item.get("status") == "cancelled":
+        link.remote_deleted = True
+        tombstone_from_google(connection, plan.event)
+        return "deleted_in_google"
+    # Never synced: the plan now is a patch over Google's copy.
+    return _carry_out(connection, plan_push(connection, plan.event, link), client)
 
 
 def _settle_then_patch(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -25,6 +26,7 @@ from portal.extensions import db
 from portal.google.account.clients import client_for
 from portal.google.account.disconnect import disconnect_connection
 from portal.google.account.tokens import ReconnectNeeded
+from portal.google.api.client import CalendarClient
 from portal.google.api.errors import GoogleApiError
 from portal.google.intervals import SAFETY_NET_AFTER
 from portal.google.realtime import channels
@@ -39,6 +41,9 @@ from portal.google.worker.coalescer import running
 from portal.models import GoogleConnection, utcnow
 
 log = logging.getLogger(__name__)
+
+# What a job does once its connection is locked, fresh and able to sync; returns its result.
+Work = Callable[[GoogleConnection, CalendarClient], str]
 
 
 @contextmanager
@@ -103,18 +108,23 @@ def describe_error(exc: GoogleApiError) -> str:
     return f"Google answered an error ({exc.status} {exc.reason}). We will try again later."
 
 
-def _can_sync(connection: GoogleConnection | None) -> bool:
-    return connection is not None and connection.can_sync
+def _sync_job(kind: str, connection_id: int, work: Work) -> str:
+    """Run work(connection, client) as a job of this kind, unless the connection cannot sync."""
+    with _running(kind, connection_id) as connection:
+        if connection is None or not connection.can_sync:
+            return "inactive"
+        return work(connection, client_for(connection))
 
 
 @job
 def push_job(connection_id: int) -> str:
     """Push every pending outbox change of one connection, committing after each event."""
-    with _running("push", connection_id) as connection:
-        if not _can_sync(connection):
-            return "inactive"
-        push_pending(connection, client_for(connection), checkpoint=db.session.commit)
-        return "done"
+    return _sync_job("push", connection_id, _push)
+
+
+def _push(connection: GoogleConnection, client: CalendarClient) -> str:
+    push_pending(connection, client, checkpoint=db.session.commit)
+    return "done"
 
 
 @job
@@ -127,27 +137,23 @@ def pull_job(connection_id: int, burst_started: float | None = None) -> str:
     """
     if burst_started is not None and _put_off(connection_id, burst_started):
         return "put off: notifications are still arriving"
-    return _pull(connection_id)
+    return _sync_job("pull", connection_id, _pull)
 
 
 @job
 def safety_pull_job(connection_id: int) -> str:
     """The periodic pull that catches lost notifications and replaces a channel gone silent."""
-    return _pull(connection_id, watch_silence=True)
+    return _sync_job("pull", connection_id, partial(_pull, watch_silence=True))
 
 
-def _pull(connection_id: int, watch_silence: bool = False) -> str:
-    with _running("pull", connection_id) as connection:
-        if not _can_sync(connection):
-            return "inactive"
-        client = client_for(connection)
-        _record_heard(connection_id)
-        counts = pull_changes(connection, client, checkpoint=db.session.commit)
-        if watch_silence:
-            channels.replace_if_silent(
-                connection, client, counts.earliest_change, checkpoint=db.session.commit
-            )
-        return counts.summary()
+def _pull(connection: GoogleConnection, client: CalendarClient, watch_silence: bool = False) -> str:
+    _record_heard(connection.id)
+    counts = pull_changes(connection, client, checkpoint=db.session.commit)
+    if watch_silence:
+        channels.replace_if_silent(
+            connection, client, counts.earliest_change, checkpoint=db.session.commit
+        )
+    return counts.summary()
 
 
 def _put_off(connection_id: int, burst_started: float) -> bool:
@@ -175,18 +181,18 @@ def _record_heard(connection_id: int) -> None:
 @job
 def import_job(connection_id: int) -> str:
     """First sync of a calendar: import Google's events, then send the portal's own."""
-    with _running("import", connection_id) as connection:
-        if not _can_sync(connection):
-            return "inactive"
-        client = client_for(connection)
-        counts = full_sync(connection, client, checkpoint=db.session.commit)
-        _refresh_statistics()
-        queue_unlinked_events(connection)
-        connection.state = "connected"
-        db.session.commit()
-        push_pending(connection, client, checkpoint=db.session.commit)
-        channels.replace_channel(connection, client, checkpoint=db.session.commit)
-        return counts.summary()
+    return _sync_job("import", connection_id, _import)
+
+
+def _import(connection: GoogleConnection, client: CalendarClient) -> str:
+    counts = full_sync(connection, client, checkpoint=db.session.commit)
+    _refresh_statistics()
+    queue_unlinked_events(connection)
+    connection.state = "connected"
+    db.session.commit()
+    push_pending(connection, client, checkpoint=db.session.commit)
+    channels.replace_channel(connection, client, checkpoint=db.session.commit)
+    return counts.summary()
 
 
 def _refresh_statistics() -> None:
@@ -207,12 +213,12 @@ def disconnect_job(connection_id: int, remove_events: bool) -> str:
 @job
 def channel_job(connection_id: int) -> str:
     """Open (or renew) the watch channel of one connection."""
-    with _running("channel", connection_id) as connection:
-        if not _can_sync(connection):
-            return "inactive"
-        client = client_for(connection)
-        opened = channels.replace_channel(connection, client, checkpoint=db.session.commit)
-        return "opened" if opened else "polling"
+    return _sync_job("channel", connection_id, _open_channel)
+
+
+def _open_channel(connection: GoogleConnection, client: CalendarClient) -> str:
+    opened = channels.replace_channel(connection, client, checkpoint=db.session.commit)
+    return "opened" if opened else "polling"
 
 
 @job
