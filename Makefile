@@ -26,11 +26,12 @@ test: install
 	@scripts/services.sh redis postgresql
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --db postgresql
 	$(BIN)/python -m pytest -n 2 --db sqlite -m "not browser" --ignore=tests/emulator
 
 lint:
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
