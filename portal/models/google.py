@@ -132,7 +132,7 @@ class EventLink(db.Model):
     # The Event.version that Google holds (after our push or after applying its change).
     synced_version: Mapped[int] = mapped_column(default=0)
     # A series' rule as both sides last agreed on it (None: no rule, or not known): in a
-    # conflict it tells which side changed the rule since (reconcile.settle_conflict).
+    # conflict it tells which side changed the rule since (sync/conflicts.settle_conflict).
     synced_recurrence: Mapped[str | None] = mapped_column(Text)
     # Google's copy is gone (deleted there, or removed on disconnect).
     remote_deleted: Mapped[bool] = mapped_column(default=False)
