@@ -7,9 +7,9 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 5000
 EMULATOR_PORT ?= 8081
 
-.PHONY: run test install services lint format clean
+.PHONY: run test install lock services lint format clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-dev.txt
 	@scripts/bootstrap.sh "$(PYTHON)" "$(VENV)"
 	@touch $@
 
@@ -29,6 +29,12 @@ test: install
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --db postgresql
 	$(BIN)/python -m pytest -n 2 --db sqlite -m "not browser" --ignore=tests/emulator
+
+## make lock: pin every package again from pyproject.toml (requirements.txt is what Heroku installs)
+lock: install
+	$(BIN)/uv pip compile -q pyproject.toml --universal --python-version 3.11 -o requirements.txt
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --universal --python-version 3.11 \
+		-c requirements.txt -o requirements-dev.txt
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports

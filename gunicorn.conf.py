@@ -16,6 +16,8 @@ keepalive = 5
 backlog = 2048
 # Heroku's router already logs every request; set GUNICORN_ACCESS_LOG=- to log them here too.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# Whoever reads the access log must not find OAuth codes in it (portal/core/access_log.py).
+logger_class = "portal.core.access_log.RedactingLogger"
 
 
 def post_worker_init(worker: object) -> None:

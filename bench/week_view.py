@@ -104,6 +104,7 @@ def time_requests(get: Callable[[str], int], path: str, requests: int) -> list[f
 def run(events: int = 300, requests: int = 200) -> list[figures.Figure]:
     """Seed a week, then time the view in-process and through gunicorn."""
     from portal.extensions import db
+    from portal.models import User
 
     with Stack(workers=0) as stack:
         browser = PortalUser(stack.public_url, "casey@bench.example")
@@ -118,7 +119,7 @@ def run(events: int = 300, requests: int = 200) -> list[figures.Figure]:
         with stack.detached():
             client = stack.app.test_client()
             with client.session_transaction() as session:
-                session["_user_id"] = str(user_id)
+                session["_user_id"] = db.session.get(User, user_id).get_id()
             # Drawn on every request, as after each change: no region kept (week_cache.py).
             stack.app.extensions["rendered_weeks"] = RenderedWeeks(0)
             queries = {}

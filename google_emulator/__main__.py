@@ -25,7 +25,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--state-file", help="keep the state in this JSON file")
     parser.add_argument("--client-id")
     parser.add_argument("--client-secret")
-    parser.add_argument("--redirect-uri", action="append", default=[])
+    parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        default=[],
+        help="register this redirect URI for --client-id, or for the demo client (repeatable)",
+    )
     parser.add_argument("--user", action="append", default=[], help="email (repeatable)")
     parser.add_argument("--time-zone", default="Australia/Sydney", help="for --user accounts")
     parser.add_argument("--demo", action="store_true", help="seed the demo client and user")
@@ -51,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     for email in args.user:
         state.add_user(email, time_zone=args.time_zone)
     if args.demo:
-        demo.seed(state)
+        # Without --client-id the redirect URIs are the demo client's: `make run` on any port.
+        demo.seed(state, [] if args.client_id else args.redirect_uri)
     if state_file is not None:
         state_file.start()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -12,6 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the portal: configuration, extensions, blueprints, CLI and error pages."""
+    from portal.core.canonical_host import install_canonical_host
+    from portal.core.headers import install_security_headers
     from portal.google.realtime.directory import install_session_hooks
     from portal.google.realtime.webhook import install_notify_endpoint
     from portal.google.worker.enqueue import install_push_hook
@@ -26,10 +27,13 @@ def create_app(config: dict | None = None) -> Flask:
     init_extensions(app)
     install_session_hooks()
     install_push_hook()
+    install_canonical_host(app)
     register_blueprints(app)
     register_cli(app)
     register_error_pages(app)
     install_notify_endpoint(app)
+    # Last: its middleware wraps everything above, the webhook included.
+    install_security_headers(app)
     return app
 
 
@@ -52,9 +56,9 @@ def configure(app: Flask, overrides: dict | None) -> None:
     app.url_map.converters["int"] = IdConverter
     _warn_if_google_cannot_notify(app)
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-        # Alembic announces every plugin it loads; operators need none of that.
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        from portal.core.logs import configure_logging
+
+        configure_logging(app)
 
 
 def _warn_if_google_cannot_notify(app: Flask) -> None:
@@ -84,11 +88,17 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
 
-    from portal.auth.access import load_user
+    from portal.auth.sessions import load_user
     from portal.google.account import oauth
 
     login_manager.user_loader(load_user)
     oauth.init_app(app)
+
+    from portal.auth.throttle import install_login_throttle
+    from portal.core.proxies import install_proxy_fix
+
+    install_proxy_fix(app)
+    install_login_throttle(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from portal.core.keys import development_keys, weak_key_problems
+
 GOOGLE_DEFAULTS = {
     "GOOGLE_AUTH_URI": "https://accounts.google.com/o/oauth2/v2/auth",
     "GOOGLE_TOKEN_URI": "https://oauth2.googleapis.com/token",
@@ -46,9 +48,10 @@ def sync_tuning(config: Mapping[str, Any], name: str) -> float:
     return float(config.get(name, SYNC_TUNING[name]))
 
 
-# Only dev and test may run without real secrets; these are never used in production.
-DEV_SECRET_KEY = "dev-only-not-secret"
-DEV_TOKEN_KEY = "ZGV2LW9ubHktdG9rZW4ta2V5LW5vdC1zZWNyZXQtMDA="
+# Tests run on these fixed keys; development generates its own (core/keys.py); production
+# must set real ones and is refused these.
+TEST_SECRET_KEY = "test-secret"
+TEST_TOKEN_KEY = "ZGV2LW9ubHktdG9rZW4ta2V5LW5vdC1zZWNyZXQtMDA="
 
 
 class ConfigError(RuntimeError):
@@ -66,6 +69,13 @@ def database_url(raw: str | None, instance_path: str) -> str:
     return raw
 
 
+def _flag(raw: str | None, default: bool) -> bool:
+    """An on/off environment variable: 1/true/yes/on, or the default when unset or empty."""
+    if not raw:
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
 def google_endpoints(env: Mapping[str, str]) -> dict[str, str]:
     """Return Google's endpoint URLs, all pointed at one origin when GOOGLE_EMULATOR_URL is set."""
     emulator = env.get("GOOGLE_EMULATOR_URL", "").rstrip("/")
@@ -79,11 +89,11 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
     env = os.environ if env is None else env
     mode = env.get("COORDINOTER_ENV", env.get("FLASK_ENV", "production"))
     relaxed = mode in ("development", "test")
+    keys = default_keys(mode, instance_path)
     config: dict[str, Any] = {
         "ENV_NAME": mode,
-        "SECRET_KEY": env.get("SECRET_KEY") or (DEV_SECRET_KEY if relaxed else None),
-        "TOKEN_ENCRYPTION_KEY": env.get("TOKEN_ENCRYPTION_KEY")
-        or (DEV_TOKEN_KEY if relaxed else None),
+        "SECRET_KEY": env.get("SECRET_KEY") or keys.get("SECRET_KEY"),
+        "TOKEN_ENCRYPTION_KEY": env.get("TOKEN_ENCRYPTION_KEY") or keys.get("TOKEN_ENCRYPTION_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         "REDIS_URL": env.get("REDIS_URL", "redis://localhost:6379/0"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/"),
@@ -91,11 +101,24 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
         "GOOGLE_CLIENT_SECRET": env.get("GOOGLE_CLIENT_SECRET") or None,
         "GOOGLE_EMULATOR_URL": env.get("GOOGLE_EMULATOR_URL") or None,
         "RQ_QUEUE": env.get("RQ_QUEUE", "coordinoter"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # SQL errors are logged without their parameters: they hold names, notes, NDIS numbers.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("PUBLIC_BASE_URL", "").startswith("https://"),
-        "WTF_CSRF_TIME_LIMIT": None,
+        # A CSRF token lasts a working day; it is replaced at every login (auth/sessions.py).
+        "WTF_CSRF_TIME_LIMIT": int(env.get("CSRF_TOKEN_SECONDS", 8 * 3600)),
+        # Failed log-ins allowed per account and per client address (auth/throttle.py).
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes"),
+        # Proxies in front of the web process whose X-Forwarded-For is believed (the router).
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", 0 if relaxed else 1)),
+        # In development, a page opened at another host name is sent to PUBLIC_BASE_URL's host
+        # first (core/canonical_host.py), so Google's sign-in returns to the same session.
+        "CANONICAL_HOST_REDIRECT": _flag(env.get("CANONICAL_HOST_REDIRECT"), mode == "development"),
+        # Routine lines (the live poll's requests, every job started and finished) are quiet
+        # unless VERBOSE is set (core/logs.py).
+        "VERBOSE_LOGS": _flag(env.get("VERBOSE"), False),
         # Rendered week regions each web process keeps (calendar/week_cache.py); 0: none.
         "WEEK_CACHE_BYTES": int(env.get("WEEK_CACHE_BYTES", 16 * 1024 * 1024)),
     }
@@ -106,4 +129,16 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
     missing = [key for key in ("SECRET_KEY", "TOKEN_ENCRYPTION_KEY") if not config[key]]
     if missing:
         raise ConfigError(f"Set {', '.join(missing)} in the environment (required in production).")
+    weak = [] if relaxed else weak_key_problems(config)
+    if weak:
+        raise ConfigError("Refusing weak keys: " + "; ".join(weak) + ".")
     return config
+
+
+def default_keys(mode: str, instance_path: str) -> dict[str, str]:
+    """The keys used when the environment sets none: fixed for tests, per checkout in dev."""
+    if mode == "test":
+        return {"SECRET_KEY": TEST_SECRET_KEY, "TOKEN_ENCRYPTION_KEY": TEST_TOKEN_KEY}
+    if mode == "development":
+        return development_keys(instance_path)
+    return {}

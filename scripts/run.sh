@@ -9,6 +9,10 @@ export COORDINOTER_ENV="${COORDINOTER_ENV:-development}"
 export PORTAL_PORT="${PORT:-5000}"
 export EMULATOR_PORT="${EMULATOR_PORT:-8081}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$PORTAL_PORT}"
+# A Redis database of this port's own, so two runs on one machine never share job queues.
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/$((PORTAL_PORT % 16))}"
+# Honcho shows each process's lines as they come, not when Python's buffer fills.
+export PYTHONUNBUFFERED=1
 # Unless a real Google client is configured, use the local emulator and its demo client.
 if [ -z "${GOOGLE_CLIENT_ID:-}" ]; then
   export GOOGLE_EMULATOR_URL="${GOOGLE_EMULATOR_URL:-http://127.0.0.1:$EMULATOR_PORT}"
@@ -16,6 +20,12 @@ if [ -z "${GOOGLE_CLIENT_ID:-}" ]; then
   export GOOGLE_CLIENT_SECRET=coordinoter-demo-secret
   export RUN_EMULATOR=1
 fi
-flask db upgrade
-echo "Coordinoter: http://localhost:$PORTAL_PORT   (Google emulator: ${GOOGLE_EMULATOR_URL:-off})"
+if ! migrated=$(flask db upgrade 2>&1); then
+  printf '%s\n' "$migrated" >&2
+  exit 1
+fi
+applied=$(grep -c 'Running upgrade' <<<"$migrated" || true)
+echo "Database: ${DATABASE_URL:-instance/coordinoter.sqlite3} ($applied migrations applied now); Redis: $REDIS_URL"
+echo "Starting the portal on $PUBLIC_BASE_URL${RUN_EMULATOR:+, the Google emulator on $GOOGLE_EMULATOR_URL}, a worker and the clock ..."
+python scripts/ready.py "$PUBLIC_BASE_URL" "$REDIS_URL" "${RQ_QUEUE:-coordinoter}" ${RUN_EMULATOR:+"$GOOGLE_EMULATOR_URL"} &
 exec honcho -f Procfile.dev start $( [ -n "${RUN_EMULATOR:-}" ] || echo "web worker clock" )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.auth.passwords import password_problem
+from portal.auth.sessions import end_all_sessions
 from portal.extensions import db
 from portal.models import Business, User
 
@@ -32,13 +34,31 @@ def create_business_with_admin(
         business=business,
         name=name.strip(),
         email=normalise_email(email),
-        password_hash=generate_password_hash(password),
+        password_hash=hash_allowed_password(password),
         time_zone=time_zone,
         is_admin=True,
     )
     db.session.add_all([business, user])
     db.session.flush()
     return user
+
+
+class PasswordNotAllowed(ValueError):
+    """The password breaks the password rule; the message says why."""
+
+
+def hash_allowed_password(password: str) -> str:
+    """The hash of a password that passes the rule, else PasswordNotAllowed."""
+    problem = password_problem(password)
+    if problem:
+        raise PasswordNotAllowed(problem)
+    return generate_password_hash(password)
+
+
+def set_password(user: User, password: str) -> None:
+    """Give a coordinator a new password and end every session they have (flushes)."""
+    user.password_hash = hash_allowed_password(password)
+    end_all_sessions(user)
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import EmailField, Field, Form, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from portal.auth.passwords import password_problem
 from portal.core.forms import PortalForm
 from portal.core.timezones import AUSTRALIAN_ZONES, DEFAULT_ZONE
+
+
+def allowed_password(form: Form, field: Field) -> None:
+    """WTForms validator: the password rule of auth/passwords.py."""
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
 
 
 class SignupForm(PortalForm):
@@ -17,7 +25,7 @@ class SignupForm(PortalForm):
     email = EmailField(
         "Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
     )
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField("Password", validators=[DataRequired(), allowed_password])
     confirm = PasswordField(
         "Confirm password", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from portal.auth.accounts import authenticate, create_business_with_admin, email_taken
 from portal.auth.forms import LoginForm, SignupForm
+from portal.auth.sessions import end_session, start_session
+from portal.auth.throttle import login_limits
 from portal.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -37,20 +39,21 @@ def signup():
                 form.time_zone.data,
             )
             db.session.commit()
-            login_user(user)
+            start_session(user)
             return redirect(url_for("calendar.week"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/signup.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits()
 def login():
     """Log a coordinator in."""
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append("Email or password is not right.")
     status = 400 if request.method == "POST" else 200
@@ -60,6 +63,6 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out (POST, so a link cannot log anyone out)."""
-    logout_user()
+    """Log out here and on every other device (POST, so a link cannot log anyone out)."""
+    end_session(current_user._get_current_object())
     return redirect(url_for("auth.login"))

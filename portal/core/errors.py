@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,6 +19,7 @@ MESSAGES = {
     404: "We could not find that page. It may have been removed or belong to another business.",
     405: "That action is not allowed here.",
     413: "That request was too large.",
+    429: "Too many attempts. Please wait a few minutes and try again.",
     500: "Something went wrong on our side. Nothing was saved; please try again.",
 }
 
@@ -33,6 +35,13 @@ def register(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         """The form expired or was forged."""
         return _page(400, "Your form expired. Please reload the page and try again.")
+
+    @app.errorhandler(RateLimitExceeded)
+    def throttled(error: RateLimitExceeded):
+        """A throttled request: the page the limit built (auth/throttle.py), else a plain one."""
+        if error.response is not None:
+            return error.response
+        return _page(429, MESSAGES[429])
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

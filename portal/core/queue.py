@@ -9,6 +9,7 @@ from redis.commands.core import Script
 from rq import Queue, SimpleWorker
 
 from portal.core.collector import settle_collector
+from portal.core.logs import routine_level
 
 
 def redis_connection() -> Redis:
@@ -45,4 +46,6 @@ def run_worker(burst: bool = False, with_scheduler: bool = False) -> None:
     current_app.logger.info("worker listening on %s", queue.name)
     # Everything the worker needs is loaded now: out of the collector's reach with it.
     settle_collector()
-    worker.work(burst=burst, with_scheduler=with_scheduler)
+    worker.work(
+        burst=burst, with_scheduler=with_scheduler, logging_level=routine_level(current_app)
+    )

@@ -50,5 +50,6 @@ A portal edit reaches Google (10 modules, in order):
   commit's hook; coalescer.py) ⇢ the queue ⇢ worker/jobs.py (sync/lock.py,
   account/clients.py) → sync/push.py → sync/mapping.py → api/client.py (calls.py,
   batch.py) → sync/links.py → sync/activity.py.
-In brackets: helpers a step calls that call nothing back.
+In brackets: helpers a step calls that call nothing back. docs/architecture.md places the
+package in the whole portal.
 """

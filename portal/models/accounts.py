@@ -39,9 +39,15 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     time_zone: Mapped[str] = mapped_column(String(64), default="Australia/Sydney")
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # Part of every session's id (get_id): raising it ends every session of this coordinator.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     business: Mapped[Business] = relationship(back_populates="users")
+
+    def get_id(self) -> str:
+        """The session's user id: the row id and the session version (auth/sessions.py)."""
+        return f"{self.id}.{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -245,6 +245,8 @@ def test_command_line_demo(tmp_path):
             str(state_file),
             "--user",
             "extra@example.com",
+            "--redirect-uri",
+            "http://localhost:5200/google/callback",
         ],
         cwd=ROOT,
         env=env,
@@ -261,6 +263,20 @@ def test_command_line_demo(tmp_path):
         assert users == {DEMO_USER, "extra@example.com"}
         clients = requests.get(url + "/_emulator/clients", timeout=10).json()
         assert clients[0]["client_id"] == DEMO_CLIENT_ID
+        # `make run` on another port: the demo client accepts the portal's real redirect URI.
+        assert "http://localhost:5200/google/callback" in clients[0]["redirect_uris"]
+        consent = requests.get(
+            url + "/o/oauth2/v2/auth",
+            params={
+                "client_id": DEMO_CLIENT_ID,
+                "redirect_uri": "http://localhost:5200/google/callback",
+                "response_type": "code",
+                "scope": "openid email",
+                "state": "s",
+            },
+            timeout=10,
+        )
+        assert consent.status_code == 200 and "redirect_uri_mismatch" not in consent.text
         events = requests.get(f"{url}/_emulator/calendars/{DEMO_USER}/events", timeout=10).json()
         summaries = {e["summary"] for e in events}
         assert {"Dentist appointment", "Team lunch"} <= summaries

@@ -29,7 +29,7 @@ def own_rows(app, client) -> dict:
     db.session.add(log)
     db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
     return {"event": event.id, "participant": participant.id, "log": log.id}
 
 

@@ -26,6 +26,7 @@ from portal.google.intervals import SAFETY_NET_AFTER, in_words
 from portal.google.realtime.address import webhook_address
 from portal.google.realtime.heard import Heard
 from portal.google.sync.activity import log_activity
+from portal.google.sync.pull import pull_changes
 from portal.models import GoogleConnection, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,20 @@ def replace_channel(
     return opened
 
 
+def listen_and_catch_up(
+    connection: GoogleConnection, client: CalendarClient, checkpoint: Checkpoint = no_checkpoint
+) -> bool:
+    """Open a new channel (replacing the old), then pull once: nothing changed before it
+    listened can wait for the safety net. Returns whether Google accepted the channel."""
+    opened = replace_channel(connection, client, checkpoint)
+    # Google announces only changes made once a channel exists. What changed since the last
+    # listing began (or while an old channel was silent) is in this one incremental pull.
+    if connection.sync_token:
+        pull_changes(connection, client, checkpoint=checkpoint)
+        checkpoint()
+    return opened
+
+
 def replace_if_silent(
     connection: GoogleConnection,
     client: CalendarClient,
@@ -172,7 +187,7 @@ def replace_if_silent(
         outcome="silent_channel",
     )
     checkpoint()
-    replace_channel(connection, client, checkpoint)
+    listen_and_catch_up(connection, client, checkpoint)
     return True
 
 

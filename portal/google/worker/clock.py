@@ -14,6 +14,7 @@ from rq.cron import CronScheduler
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from portal.core.logs import routine_level
 from portal.core.queue import get_queue, redis_connection
 from portal.google.intervals import CHANNELS_EVERY, SAFETY_NET_EVERY, SWEEP_EVERY
 from portal.google.worker import jobs
@@ -34,7 +35,7 @@ SCHEDULE = (
 
 def run_clock(app: Flask, queue_name: str) -> None:
     """Run RQ's cron scheduler with SCHEDULE, and the overdue watch in a thread of its own."""
-    scheduler = CronScheduler(connection=redis_connection())
+    scheduler = CronScheduler(connection=redis_connection(), logging_level=routine_level(app))
     for func, every, timeout in SCHEDULE:
         scheduler.register(func, queue_name, interval=every, job_timeout=timeout)
     threading.Thread(

@@ -180,18 +180,20 @@ def _record_heard(connection_id: int) -> None:
 
 @job
 def import_job(connection_id: int) -> str:
-    """First sync of a calendar: import Google's events, then send the portal's own."""
+    """First sync of a calendar: import Google's events, listen, then send the portal's own."""
     return _sync_job("import", connection_id, _import)
 
 
 def _import(connection: GoogleConnection, client: CalendarClient) -> str:
     counts = full_sync(connection, client, checkpoint=db.session.commit)
+    # Listening comes straight after the listing, before the slow part (the portal's own
+    # events), so a change made in Google meanwhile is announced rather than left waiting.
+    channels.listen_and_catch_up(connection, client, checkpoint=db.session.commit)
     _refresh_statistics()
     queue_unlinked_events(connection)
     connection.state = "connected"
     db.session.commit()
     push_pending(connection, client, checkpoint=db.session.commit)
-    channels.replace_channel(connection, client, checkpoint=db.session.commit)
     return counts.summary()
 
 
@@ -217,7 +219,7 @@ def channel_job(connection_id: int) -> str:
 
 
 def _open_channel(connection: GoogleConnection, client: CalendarClient) -> str:
-    opened = channels.replace_channel(connection, client, checkpoint=db.session.commit)
+    opened = channels.listen_and_catch_up(connection, client, checkpoint=db.session.commit)
     return "opened" if opened else "polling"
 
 

@@ -1,0 +1,85 @@
+"""Login throttling: failed log-ins counted per account and per client address in Redis.
+
+Every web process shares the counters (Flask-Limiter on the app's REDIS_URL). Only failed
+attempts count, and attempts refused while throttled do not, so the real owner waits at most
+one window after an attacker stops. A throttled attempt is answered 429 with Retry-After and
+the login page saying how long to wait.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+
+from flask import Flask, Response, current_app, make_response, render_template, request
+from flask_limiter import RequestLimit
+
+from portal.auth.accounts import normalise_email
+from portal.extensions import limiter
+
+
+def install_login_throttle(app: Flask) -> None:
+    """Bind the limiter to this app, its counters in the app's Redis."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "coordinoter-throttle")
+    # Redis down must not turn every login into an error page: count in memory meanwhile.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter.init_app(app)
+
+
+def client_address() -> str:
+    """The client's address (the router's X-Forwarded-For hop, see core/proxies.py)."""
+    return "address:" + (request.remote_addr or "unknown")
+
+
+def account_key() -> str:
+    """The account a login attempt names, hashed so Redis holds no email addresses."""
+    email = normalise_email(request.form.get("email", ""))
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def failed(response: Response) -> bool:
+    """Whether a login attempt failed (the form came back with its errors)."""
+    return response.status_code == 400
+
+
+def retry_after(limit: RequestLimit) -> int:
+    """Whole seconds until the breached limit lets another attempt through."""
+    return max(1, math.ceil(limit.window.reset_time - time.time()))
+
+
+def throttled_login(limit: RequestLimit) -> Response:
+    """The login page, 429, saying how long to wait."""
+    from portal.auth.forms import LoginForm
+
+    seconds = retry_after(limit)
+    minutes = max(1, math.ceil(seconds / 60))
+    form = LoginForm()
+    form.email.data = request.form.get("email", "")[:254]
+    wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    page = render_template("auth/login.html", form=form, throttled=wait)
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def login_limits():
+    """Decorate the login view with both limits (POST only, failures only)."""
+    per_account = limiter.limit(
+        lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+        key_func=account_key,
+        methods=["POST"],
+        deduct_when=failed,
+        on_breach=throttled_login,
+    )
+    per_address = limiter.limit(
+        lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+        key_func=client_address,
+        methods=["POST"],
+        deduct_when=failed,
+        on_breach=throttled_login,
+    )
+    return lambda view: per_account(per_address(view))
