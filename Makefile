@@ -26,6 +26,7 @@ test: install
 	@scripts/services.sh redis postgresql
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --db postgresql
 	$(BIN)/python -m pytest -n 2 --db sqlite -m "not browser" --ignore=tests/emulator
 
@@ -67,7 +68,7 @@ lock: install
 		-c requirements.txt -o requirements-dev.txt
 
 lint:
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .

@@ -2,8 +2,9 @@
 
 Google → portal: the emulator notifies gunicorn's /google/notify, which enqueues a pull; the
 RQ worker lists the change and commits it; we poll the portal's database for the new title.
-Portal → Google: create_event/update_event + commit + outbox kick; the worker pushes; we poll
-the emulator. The stack is idle before each edit, so every figure is one edit's own latency.
+Portal → Google: create_event/update_event + commit (whose hook enqueues the push); the
+worker pushes; we poll the emulator. The stack is idle before each edit, so every figure is
+one edit's own latency.
 
     .venv/bin/python -m bench.propagation [--edits 200] [--workers 1]
 """

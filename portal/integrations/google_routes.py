@@ -6,8 +6,12 @@ portal.google.realtime.webhook.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from portal.core.htmx import is_htmx, render
 from portal.extensions import db
@@ -40,6 +44,7 @@ from portal.integrations.routes import back_to_card, render_card
 from portal.models import GoogleConnection
 
 bp = Blueprint("google", __name__, url_prefix="/google")
+F = TypeVar("F", bound=FlaskForm)
 
 BAD_CALLBACK = (
     "This Google sign-in link is not valid any more: it was already used, it expired, or it "
@@ -50,18 +55,26 @@ BAD_CALLBACK = (
 
 def _active_connection() -> GoogleConnection:
     """The current coordinator's live connection, else 404 (nothing to act on)."""
-    connection = get_connection(current_user.id)
-    if connection is None or not connection.is_active:
-        abort(404)
-    return connection
+    return _own_connection(lambda connection: connection.is_active)
 
 
 def _disconnectable() -> GoogleConnection:
     """The current coordinator's connection if it is live or broken, else 404."""
+    return _own_connection(lambda connection: connection.is_linked)
+
+
+def _own_connection(usable: Callable[[GoogleConnection], bool]) -> GoogleConnection:
     connection = get_connection(current_user.id)
-    if connection is None or not connection.is_linked:
+    if connection is None or not usable(connection):
         abort(404)
     return connection
+
+
+def _posted(form: F) -> F:
+    """The posted form, valid; else 400 (the page only offers valid choices)."""
+    if not form.validate_on_submit():
+        abort(400)
+    return form
 
 
 @bp.post("/connect")
@@ -139,9 +152,7 @@ def calendar_picker():
 def change_calendar():
     """Sync with another calendar; a new dedicated one may need one more Google consent."""
     connection = _active_connection()
-    form = CalendarForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _posted(CalendarForm())
     chosen = form.calendar_id.data
     try:
         if chosen == NEW_CALENDAR:
@@ -181,9 +192,7 @@ def _writable_entry(connection: GoogleConnection, calendar_id: str) -> dict:
 def privacy():
     """Change how much of each event Google sees."""
     connection = _active_connection()
-    form = PrivacyForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _posted(PrivacyForm())
     if set_privacy_level(connection, form.privacy_level.data):
         # The commit enqueues the push of the events it queued again (worker/enqueue.py).
         db.session.commit()
@@ -208,9 +217,7 @@ def confirm_disconnect():
 def disconnect():
     """Stop syncing now; a job stops channels, tidies Google up as asked, and revokes."""
     connection = _disconnectable()
-    form = DisconnectForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _posted(DisconnectForm())
     remove_events = form.remove_events.data == "remove"
     request_disconnect(connection, remove_events)
     db.session.commit()

@@ -33,6 +33,20 @@ PRIVACY_LEVELS = {
     "full": "Full details",
 }
 
+
+def _state_in(states: tuple[str, ...], doc: str) -> hybrid_property[bool]:
+    """A predicate on the connection's state, for rows and for queries alike."""
+
+    def on_row(connection: GoogleConnection) -> bool:
+        return connection.state in states
+
+    def in_query(cls: type[GoogleConnection]) -> ColumnElement[bool]:
+        return cls.state.in_(states)
+
+    on_row.__doc__ = doc
+    return hybrid_property(on_row, expr=in_query)
+
+
 _LINKED = "state IN (" + ", ".join(f"'{state}'" for state in LINKED_STATES) + ")"
 
 
@@ -79,35 +93,15 @@ class GoogleConnection(db.Model):
 
     channels: Mapped[list[WatchChannel]] = relationship(back_populates="connection")
 
-    @hybrid_property
-    def is_active(self) -> bool:
-        """Whether sync jobs may talk to Google for this connection (also in queries)."""
-        return self.state in ACTIVE_STATES
-
-    @is_active.inplace.expression
-    @classmethod
-    def _is_active_expression(cls) -> ColumnElement[bool]:
-        return cls.state.in_(ACTIVE_STATES)
-
-    @hybrid_property
-    def is_linked(self) -> bool:
-        """Whether the Google account is taken by this row: live, or waiting for a reconnect."""
-        return self.state in LINKED_STATES
-
-    @is_linked.inplace.expression
-    @classmethod
-    def _is_linked_expression(cls) -> ColumnElement[bool]:
-        return cls.state.in_(LINKED_STATES)
-
-    @hybrid_property
-    def queues_changes(self) -> bool:
-        """Whether the portal's changes are queued for Google (also in queries)."""
-        return self.state in QUEUING_STATES
-
-    @queues_changes.inplace.expression
-    @classmethod
-    def _queues_changes_expression(cls) -> ColumnElement[bool]:
-        return cls.state.in_(QUEUING_STATES)
+    is_active = _state_in(
+        ACTIVE_STATES, "Whether sync jobs may talk to Google for this connection."
+    )
+    is_linked = _state_in(
+        LINKED_STATES, "Whether the Google account is taken by this row: live, or broken."
+    )
+    queues_changes = _state_in(
+        QUEUING_STATES, "Whether the portal's changes are queued for Google."
+    )
 
     @property
     def can_sync(self) -> bool:
@@ -138,7 +132,7 @@ class EventLink(db.Model):
     # The Event.version that Google holds (after our push or after applying its change).
     synced_version: Mapped[int] = mapped_column(default=0)
     # A series' rule as both sides last agreed on it (None: no rule, or not known): in a
-    # conflict it tells which side changed the rule since (reconcile.settle_conflict).
+    # conflict it tells which side changed the rule since (sync/conflicts.settle_conflict).
     synced_recurrence: Mapped[str | None] = mapped_column(Text)
     # Google's copy is gone (deleted there, or removed on disconnect).
     remote_deleted: Mapped[bool] = mapped_column(default=False)

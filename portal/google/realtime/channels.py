@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 
 from portal.config import sync_tuning
 from portal.core.jobs import Checkpoint, no_checkpoint
@@ -202,29 +202,26 @@ def stop_orphan(channel: WatchChannel, client: CalendarClient | None) -> None:
 
 def channels_due_for_renewal() -> list[WatchChannel]:
     """Open channels of active connections that expire within a day."""
-    stmt = (
-        select(WatchChannel)
-        .join(GoogleConnection, GoogleConnection.id == WatchChannel.connection_id)
-        .where(
-            WatchChannel.stopped_at.is_(None),
-            WatchChannel.expires_at < utcnow() + RENEW_WITHIN,
-            GoogleConnection.is_active,
-        )
+    return _open_channels(
+        GoogleConnection.is_active, WatchChannel.expires_at < utcnow() + RENEW_WITHIN
     )
-    return list(db.session.scalars(stmt))
 
 
 def orphan_channels() -> list[WatchChannel]:
     """Open channels whose connection is gone, inactive, or now syncs another calendar."""
+    return _open_channels(
+        (GoogleConnection.id.is_(None))
+        | (~GoogleConnection.is_active)
+        | (GoogleConnection.calendar_id != WatchChannel.calendar_id)
+    )
+
+
+def _open_channels(*conditions: ColumnElement[bool]) -> list[WatchChannel]:
+    """Channels not stopped, with their connection (if any) joined for the conditions."""
     stmt = (
         select(WatchChannel)
         .outerjoin(GoogleConnection, GoogleConnection.id == WatchChannel.connection_id)
-        .where(
-            WatchChannel.stopped_at.is_(None),
-            (GoogleConnection.id.is_(None))
-            | (~GoogleConnection.is_active)
-            | (GoogleConnection.calendar_id != WatchChannel.calendar_id),
-        )
+        .where(WatchChannel.stopped_at.is_(None), *conditions)
     )
     return list(db.session.scalars(stmt))
 

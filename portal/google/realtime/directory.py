@@ -5,7 +5,7 @@ in the database for each would make the webhook as slow as the database. So each
 keeps what it read, tagged with a generation number held in Redis. Any commit that adds or
 stops a channel or changes a connection's state bumps the generation (the session hooks below),
 and the webhook's Redis script refuses to enqueue a pull for facts read under an older
-generation (notice_log.note_genuine answers "stale"), so a stopped channel is never trusted once
+generation (heard.note_genuine answers "stale"), so a stopped channel is never trusted once
 its stop has been committed. A time limit bounds the memory's age should Redis lose the
 generation.
 

@@ -1,7 +1,8 @@
 """Receiving Google's push notifications: authenticate, count, and coalesce into pulls.
 
-The hot path is one Redis script: the channel's facts come from channel_directory.py (read
-once, then kept in memory), and notice_log.py keeps what was heard and the outcome counters.
+The hot path is one Redis script: the channel's facts come from directory.py (read once,
+then kept in memory), heard.py keeps what was heard and the outcome counters, and the worker's
+enqueue functions turn a genuine notification into (at most one waiting) pull.
 No database write except the once-per-channel `sync` message.
 """
 

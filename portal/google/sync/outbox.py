@@ -3,7 +3,7 @@
 Calendar operations call `record_change` before their commit (same transaction, so a change
 is never lost). It also notes the coordinator in the session (`push_wanted`): after the commit
 the worker's session hook enqueues the push. If Redis is down at that moment the row simply
-waits for the sweeper. The push reads the rows it is about to send and closes them after.
+waits for the sweeper. The push (push.py) reads the rows it sends and closes them.
 """
 
 from __future__ import annotations
@@ -49,38 +49,6 @@ def _want_push(user_id: int) -> None:
 def push_wanted(session: Session) -> set[int]:
     """The coordinators whose outbox got rows in this session's transaction (and forget them)."""
     return session.info.pop(_PUSH_WANTED, set())
-
-
-def pending_event_ids(user_id: int) -> list[int]:
-    """Events of this user with outbox rows still to push, oldest change first."""
-    stmt = (
-        select(OutboxEntry.event_id)
-        .where(OutboxEntry.user_id == user_id, OutboxEntry.processed_at.is_(None))
-        .group_by(OutboxEntry.event_id)
-        .order_by(db.func.min(OutboxEntry.id))
-    )
-    return list(db.session.scalars(stmt))
-
-
-def open_entries(event_id: int) -> list[OutboxEntry]:
-    """The outbox rows of an event not pushed yet (read before pushing, closed after)."""
-    stmt = select(OutboxEntry).where(
-        OutboxEntry.event_id == event_id, OutboxEntry.processed_at.is_(None)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def close_entries(entries: list[OutboxEntry], error: str | None = None) -> None:
-    """Mark outbox rows done (pushed, or refused by Google with `error`); flushes.
-
-    Rows written during the push stay open for the next one.
-    """
-    for entry in entries:
-        entry.attempts += 1
-        entry.processed_at = utcnow()
-        if error is not None:
-            entry.last_error = error[:1000]
-    db.session.flush()
 
 
 def connections_with_pending_changes() -> list[int]:

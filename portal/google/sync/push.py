@@ -4,13 +4,17 @@ Each event gets one plan (`plan_push`): insert, patch, delete or skip. A burst o
 goes to Google in batch requests; the rest, and any part Google does not answer with 2xx, one
 call at a time, where Google's refusals are understood: 409 adopts our own earlier insert, 412
 settles a conflict, 404 or 410 means Google deleted its copy and that stands. Occurrences of
-a series are written to the series' instances in Google.
+a series are written to the series' instances in Google. An event's outbox rows are read
+before the event itself and closed after, so a change committed meanwhile keeps its row open
+for the next push.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from portal.core.jobs import Checkpoint, no_checkpoint
 from portal.extensions import db
@@ -21,9 +25,8 @@ from portal.google.sync.activity import log_activity
 from portal.google.sync.conflicts import settle_conflict
 from portal.google.sync.links import link_for_event, new_link, remember
 from portal.google.sync.mapping import google_id_for, instance_id_for, snapshot, to_google
-from portal.google.sync.outbox import close_entries, open_entries, pending_event_ids
 from portal.google.sync.reconcile import tombstone_from_google
-from portal.models import Event, EventLink, GoogleConnection
+from portal.models import Event, EventLink, GoogleConnection, OutboxEntry, utcnow
 
 # Google accepts up to 1000 calls a batch; smaller batches keep one failure's cost low.
 BATCH_SIZE = 50
@@ -164,6 +167,38 @@ def push_event(connection: GoogleConnection, event: Event, client: CalendarClien
     return outcome
 
 
+def pending_event_ids(user_id: int) -> list[int]:
+    """Events of this user with outbox rows still to push, oldest change first."""
+    stmt = (
+        select(OutboxEntry.event_id)
+        .where(OutboxEntry.user_id == user_id, OutboxEntry.processed_at.is_(None))
+        .group_by(OutboxEntry.event_id)
+        .order_by(db.func.min(OutboxEntry.id))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def open_entries(event_id: int) -> list[OutboxEntry]:
+    """The outbox rows of an event not pushed yet (read before pushing, closed after)."""
+    stmt = select(OutboxEntry).where(
+        OutboxEntry.event_id == event_id, OutboxEntry.processed_at.is_(None)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def close_entries(entries: list[OutboxEntry], error: str | None = None) -> None:
+    """Mark outbox rows done (pushed, or refused by Google with `error`); flushes.
+
+    Rows written during the push stay open for the next one.
+    """
+    for entry in entries:
+        entry.attempts += 1
+        entry.processed_at = utcnow()
+        if error is not None:
+            entry.last_error = error[:1000]
+    db.session.flush()
+
+
 def _plan_for(connection: GoogleConnection, event: Event) -> Plan:
     return plan_push(connection, event, link_for_event(connection, event.id))
 
@@ -175,50 +210,42 @@ def _push(connection: GoogleConnection, event: Event, client: CalendarClient) ->
 
 
 def _carry_out(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
-    """One plan on its own, with the follow-ups a batch part cannot have."""
+    """One plan on its own, where a refusal from Google can be understood."""
     if plan.kind == "skip":
         return plan.outcome
-    if plan.kind == "insert":
-        return _insert(connection, plan, client)
-    if plan.kind == "patch":
-        return _patch(connection, plan, client)
-    try:
-        client.delete_event(connection.calendar_id, plan.google_id)
-    except GoogleApiError as exc:
-        # 404: it never reached Google; nothing to delete.
-        if exc.status != 404:
-            raise
-    return _record(connection, plan, None)
-
-
-def _insert(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
     try:
         item = client.send(plan.call(connection.calendar_id))
     except GoogleApiError as exc:
-        if exc.status != 409:
-            raise
-        # Our earlier insert got through (timeout, crash before commit): adopt that copy.
-        item = client.get_event(connection.calendar_id, plan.google_id)
-        link = _link_event(connection, plan.event, item, synced_version=0)
-        if item.get("status") == "cancelled":
-            link.remote_deleted = True
-            tombstone_from_google(connection, plan.event)
-            return "deleted_in_google"
-        # Never synced: the plan now is a patch over Google's copy.
-        return _patch(connection, plan_push(connection, plan.event, link), client)
+        return _refused(connection, plan, client, exc)
     return _record(connection, plan, item)
 
 
-def _patch(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
-    try:
-        item = client.send(plan.call(connection.calendar_id))
-    except GoogleApiError as exc:
-        if exc.status in (404, 410):
-            return _gone_remotely(connection, plan.event, plan.link)
-        if exc.status != 412:
-            raise
+def _refused(
+    connection: GoogleConnection, plan: Plan, client: CalendarClient, exc: GoogleApiError
+) -> str:
+    """What Google's refusal of a plan means; raises the refusals it cannot settle."""
+    if plan.kind == "insert" and exc.status == 409:
+        return _adopt(connection, plan, client)
+    if plan.kind == "patch" and exc.status in (404, 410):
+        return _gone_remotely(connection, plan.event, plan.link)
+    if plan.kind == "patch" and exc.status == 412:
         return _settle_then_patch(connection, plan, client)
-    return _record(connection, plan, item)
+    if plan.kind == "delete" and exc.status in (404, 410):
+        # It never reached Google, or is gone there already: nothing to delete.
+        return _record(connection, plan, None)
+    raise exc
+
+
+def _adopt(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
+    """Our earlier insert got through (timeout, crash before commit): adopt that copy."""
+    item = client.get_event(connection.calendar_id, plan.google_id)
+    link = _link_event(connection, plan.event, item, synced_version=0)
+    if item.get("status") == "cancelled":
+        link.remote_deleted = True
+        tombstone_from_google(connection, plan.event)
+        return "deleted_in_google"
+    # Never synced: the plan now is a patch over Google's copy.
+    return _carry_out(connection, plan_push(connection, plan.event, link), client)
 
 
 def _settle_then_patch(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:

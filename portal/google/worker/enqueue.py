@@ -152,7 +152,11 @@ def retry_policy() -> Retry:
 
 
 def kick(user_id: int) -> bool:
-    """Enqueue the push of this coordinator's active connection; False if none, or Redis is down."""
+    """Enqueue the push of a coordinator's active connection now; False if none or Redis is down.
+
+    The push hook below does this after every commit that queued a change; tests and
+    benchmarks call it to say so explicitly.
+    """
     connection_id = db.session.scalar(
         select(GoogleConnection.id).where(
             GoogleConnection.user_id == user_id, GoogleConnection.is_active

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -26,6 +27,7 @@ from portal.extensions import db
 from portal.google.account.clients import client_for
 from portal.google.account.disconnect import disconnect_connection
 from portal.google.account.tokens import ReconnectNeeded
+from portal.google.api.client import CalendarClient
 from portal.google.api.errors import GoogleApiError
 from portal.google.intervals import SAFETY_NET_AFTER, SWEEP_EVERY
 from portal.google.realtime import channels
@@ -35,12 +37,14 @@ from portal.google.sync.lock import connection_lock
 from portal.google.sync.outbox import queue_unlinked_events
 from portal.google.sync.pull import full_sync, pull_changes
 from portal.google.sync.push import push_pending
-from portal.google.sync.reconcile import PullCounts
 from portal.google.worker import enqueue
 from portal.google.worker.coalescer import running
 from portal.models import GoogleConnection, utcnow
 
 log = logging.getLogger(__name__)
+
+# What a job does once its connection is locked, fresh and able to sync; returns its result.
+Work = Callable[[GoogleConnection, CalendarClient], str]
 
 
 @contextmanager
@@ -123,18 +127,23 @@ def _next_try(exc: GoogleApiError) -> str:
     return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"
 
 
-def _can_sync(connection: GoogleConnection | None) -> bool:
-    return connection is not None and connection.can_sync
+def _sync_job(kind: str, connection_id: int, work: Work) -> str:
+    """Run work(connection, client) as a job of this kind, unless the connection cannot sync."""
+    with _running(kind, connection_id) as connection:
+        if connection is None or not connection.can_sync:
+            return "inactive"
+        return work(connection, client_for(connection))
 
 
 @job
 def push_job(connection_id: int) -> str:
     """Push every pending outbox change of one connection, committing after each event."""
-    with _running("push", connection_id) as connection:
-        if not _can_sync(connection):
-            return "inactive"
-        push_pending(connection, client_for(connection), checkpoint=db.session.commit)
-        return "done"
+    return _sync_job("push", connection_id, _push)
+
+
+def _push(connection: GoogleConnection, client: CalendarClient) -> str:
+    push_pending(connection, client, checkpoint=db.session.commit)
+    return "done"
 
 
 @job
@@ -149,15 +158,7 @@ def pull_job(connection_id: int, burst_started: float | None = None, noticed: bo
     """
     if burst_started is not None and _put_off(connection_id, burst_started, noticed):
         return "put off: notifications are still arriving"
-    counts = _pull(connection_id)
-    if counts is None:
-        return "inactive"
-    if noticed and counts.is_empty:
-        # Google does not promise that the list right after a notification already holds
-        # the change: integrators see it surface a few seconds later. One more look, no more.
-        enqueue.enqueue_second_look(connection_id, _tuning("GOOGLE_LATE_LOOK"))
-        return f"{counts.summary()}; looking again in a moment"
-    return counts.summary()
+    return _sync_job("pull", connection_id, partial(_pull, look_again=noticed))
 
 
 @job
@@ -166,34 +167,34 @@ def second_look_job(connection_id: int) -> str:
     if enqueue.pull_in_progress(connection_id):
         return "skipped: a pull is waiting or running, and it will look"
     # A kind of its own: notifications meanwhile still pull at once, and coalesce as usual.
-    counts = _pull(connection_id, kind="look")
-    return "inactive" if counts is None else counts.summary()
+    return _sync_job("look", connection_id, _pull)
 
 
 @job
 def safety_pull_job(connection_id: int) -> str:
     """The periodic pull that catches lost notifications and replaces a channel gone silent."""
-    counts = _pull(connection_id, watch_silence=True)
-    return "inactive" if counts is None else counts.summary()
+    return _sync_job("pull", connection_id, partial(_pull, watch_silence=True))
 
 
-def _tuning(name: str) -> float:
-    return sync_tuning(current_app.config, name)
-
-
-def _pull(connection_id: int, watch_silence: bool = False, kind: str = "pull") -> PullCounts | None:
-    with _running(kind, connection_id) as connection:
-        if not _can_sync(connection):
-            return None
-        client = client_for(connection)
-        _record_heard(connection_id)
-        counts = pull_changes(connection, client, checkpoint=db.session.commit)
-        if watch_silence:
-            channels.replace_if_silent(
-                connection, client, counts.earliest_change, checkpoint=db.session.commit
-            )
-        return counts
-    return None  # Google refused: `_running` recorded it for the card
+def _pull(
+    connection: GoogleConnection,
+    client: CalendarClient,
+    watch_silence: bool = False,
+    look_again: bool = False,
+) -> str:
+    _record_heard(connection.id)
+    counts = pull_changes(connection, client, checkpoint=db.session.commit)
+    if watch_silence:
+        channels.replace_if_silent(
+            connection, client, counts.earliest_change, checkpoint=db.session.commit
+        )
+    if look_again and counts.is_empty:
+        # Google does not promise that the list right after a notification already holds
+        # the change: integrators see it surface a few seconds later. One more look, no more.
+        late = sync_tuning(current_app.config, "GOOGLE_LATE_LOOK")
+        enqueue.enqueue_second_look(connection.id, late)
+        return f"{counts.summary()}; looking again in a moment"
+    return counts.summary()
 
 
 def _put_off(connection_id: int, burst_started: float, noticed: bool) -> bool:
@@ -221,20 +222,20 @@ def _record_heard(connection_id: int) -> None:
 @job
 def import_job(connection_id: int) -> str:
     """First sync of a calendar: import Google's events, listen, then send the portal's own."""
-    with _running("import", connection_id) as connection:
-        if not _can_sync(connection):
-            return "inactive"
-        client = client_for(connection)
-        counts = full_sync(connection, client, checkpoint=db.session.commit)
-        # Listening comes straight after the listing, before the slow part (the portal's own
-        # events), so a change made in Google meanwhile is announced rather than left waiting.
-        channels.listen_and_catch_up(connection, client, checkpoint=db.session.commit)
-        _refresh_statistics()
-        queue_unlinked_events(connection)
-        connection.state = "connected"
-        db.session.commit()
-        push_pending(connection, client, checkpoint=db.session.commit)
-        return counts.summary()
+    return _sync_job("import", connection_id, _import)
+
+
+def _import(connection: GoogleConnection, client: CalendarClient) -> str:
+    counts = full_sync(connection, client, checkpoint=db.session.commit)
+    # Listening comes straight after the listing, before the slow part (the portal's own
+    # events), so a change made in Google meanwhile is announced rather than left waiting.
+    channels.listen_and_catch_up(connection, client, checkpoint=db.session.commit)
+    _refresh_statistics()
+    queue_unlinked_events(connection)
+    connection.state = "connected"
+    db.session.commit()
+    push_pending(connection, client, checkpoint=db.session.commit)
+    return counts.summary()
 
 
 def _refresh_statistics() -> None:
@@ -255,12 +256,12 @@ def disconnect_job(connection_id: int, remove_events: bool) -> str:
 @job
 def channel_job(connection_id: int) -> str:
     """Open (or renew) the watch channel of one connection."""
-    with _running("channel", connection_id) as connection:
-        if not _can_sync(connection):
-            return "inactive"
-        client = client_for(connection)
-        opened = channels.listen_and_catch_up(connection, client, checkpoint=db.session.commit)
-        return "opened" if opened else "polling"
+    return _sync_job("channel", connection_id, _open_channel)
+
+
+def _open_channel(connection: GoogleConnection, client: CalendarClient) -> str:
+    opened = channels.listen_and_catch_up(connection, client, checkpoint=db.session.commit)
+    return "opened" if opened else "polling"
 
 
 @job
