@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 5000
 EMULATOR_PORT ?= 8081
 
-.PHONY: run test install lock services lint format clean
+.PHONY: run test test-dates install lock services lint format clean
 
 $(STAMP): pyproject.toml requirements-dev.txt
 	@scripts/bootstrap.sh "$(PYTHON)" "$(VENV)"
@@ -28,6 +28,37 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --db postgresql
 	$(BIN)/python -m pytest -n 2 --db sqlite -m "not browser" --ignore=tests/emulator
+
+## make test-dates: the suite again with the clock a year ahead and three months back (not CI's)
+DATE_OFFSETS ?= +365d -90d
+# libfaketime moves the wall clock of pytest and of every worker, clock and emulator it starts.
+# The monotonic clock stays real so timeouts and locks behave; tests/support/faketime/ makes
+# time.sleep work that way too, and screenshots go to a scratch folder, not docs/.
+FAKED = FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH=$(CURDIR)/tests/support/faketime \
+	TEST_SCREENSHOTS_DIR="$$shots" faketime -f
+test-dates: install
+	@scripts/services.sh redis postgresql
+	@command -v faketime >/dev/null || { \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "error: faketime is not installed. Install it (Debian: sudo apt-get install -y faketime) and run again." >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "installing faketime with apt-get ..." >&2; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
+	}
+	@shots=$$(mktemp -d); failed=""; \
+	for offset in $(DATE_OFFSETS); do \
+	  echo "== clock $$offset: PostgreSQL"; \
+	  $(FAKED) "$$offset" $(BIN)/python -m pytest -n 2 --db postgresql \
+	    || failed="$$failed $$offset/postgresql"; \
+	  echo "== clock $$offset: SQLite"; \
+	  $(FAKED) "$$offset" $(BIN)/python -m pytest -n 2 --db sqlite -m "not browser" \
+	    --ignore=tests/emulator || failed="$$failed $$offset/sqlite"; \
+	done; \
+	rm -rf "$$shots"; \
+	if [ -n "$$failed" ]; then echo "test-dates: failed under$$failed" >&2; exit 1; fi; \
+	echo "test-dates: passed under every clock ($(DATE_OFFSETS))"
 
 ## make lock: pin every package again from pyproject.toml (requirements.txt is what Heroku installs)
 lock: install

@@ -19,10 +19,9 @@ NAME = "chaos"
 
 def run(steps: int = 500, workers: int = 2, rounds: int = 3, seed: int | None = None) -> list:
     """One seeded chaos run; returns the figures (and prints the problems, if any)."""
-    from redis import Redis
 
     from portal.extensions import db
-    from portal.google.connection import set_privacy_level
+    from portal.google.account.connection import set_privacy_level
     from tests.chaos.run import CONVERGE_WITHIN, replay_line, run_chaos
     from tests.chaos.values import LEVELS
     from tests.chaos.world import Account, World
@@ -34,8 +33,7 @@ def run(steps: int = 500, workers: int = 2, rounds: int = 3, seed: int | None = 
     with PrivateRedis(processes.LOGS / "chaos-redis") as redis:
         # The stack (gunicorn, workers, this process) uses the private server: chaos restarts
         # it, which the shared Redis of the machine must never see.
-        stack = Stack(workers=1, extra_env={"REDIS_URL": redis.url})
-        stack.redis = Redis.from_url(redis.url)
+        stack = Stack(workers=1, redis_url=redis.url)
         with stack:
             accounts = []
             for number, level in enumerate(LEVELS):

@@ -1,11 +1,12 @@
-"""The benchmark stack: a dedicated PostgreSQL database and Redis db, the Google emulator,
-gunicorn serving wsgi:app, RQ workers, and an app context in this process for inspection.
+"""The benchmark stack: a PostgreSQL database and a redis-server of its own (on a free port),
+the Google emulator, gunicorn serving wsgi:app, RQ workers, and an app context in this process
+for inspection.
 
     with Stack(workers=1) as stack:
         user = stack.connect_coordinator("casey@bench.example")
         ...
 
-Everything runs on loopback; nothing here touches the development database or Redis db 0.
+Everything runs on loopback; nothing here touches a database or Redis another run could hold.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.engine import make_url
 from bench import processes
 from bench.portal_user import PortalUser
 from google_emulator import EmulatorServer
+from tests.support.redis_server import PrivateRedis
 
 if TYPE_CHECKING:
     from rq import Queue
@@ -38,8 +40,8 @@ if TYPE_CHECKING:
 PG_ADMIN_URL = os.environ.get(
     "BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test"
 )
-DB_NAME = os.environ.get("BENCH_DB_NAME", "coordinoter_bench")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+# The pid keeps two benchmark runs (or a bench and a test suite) out of each other's way.
+DB_NAME = os.environ.get("BENCH_DB_NAME") or f"coordinoter_bench_{os.getpid()}"
 CLIENT_ID = "bench-client.apps.googleusercontent.com"
 CLIENT_SECRET = "bench-secret"
 QUIET_CHECKS = 4
@@ -65,6 +67,8 @@ class Stack:
     web_threads: int = 4
     web: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    # A Redis the caller owns (chaos restarts its own); by default the stack starts one.
+    redis_url: str = ""
 
     def __post_init__(self) -> None:
         self.web_port = processes.free_port()
@@ -76,7 +80,7 @@ class Stack:
         self.database_url = (
             make_url(PG_ADMIN_URL).set(database=DB_NAME).render_as_string(hide_password=False)
         )
-        self.redis = Redis.from_url(REDIS_URL)
+        self._own_redis = None if self.redis_url else PrivateRedis(processes.LOGS / "bench-redis")
         self.app: Any = None
         self._context: Any = None
 
@@ -95,7 +99,9 @@ class Stack:
 
     def start(self) -> None:
         """Database, Redis, emulator, migrations, then gunicorn and the workers."""
-        _refuse_leftovers(self.redis)
+        if self._own_redis is not None:
+            self.redis_url = self._own_redis.start().url
+        self.redis = Redis.from_url(self.redis_url)
         # A SIGTERM (timeout, Ctrl-C in a wrapper) must still stop the processes we started.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
         self.emulator.start()
@@ -134,7 +140,8 @@ class Stack:
             self._context.pop()
             self._context = None
         self.emulator.stop()
-        self.redis.flushdb()
+        if self._own_redis is not None:
+            self._own_redis.close()
         _drop_database(self.database_url)
 
     def _environment(self) -> dict[str, str]:
@@ -143,7 +150,7 @@ class Stack:
             "COORDINOTER_ENV": "production",
             "FLASK_APP": "wsgi",
             "DATABASE_URL": self.database_url,
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": self.redis_url,
             "RQ_QUEUE": "bench",
             "SECRET_KEY": secrets.token_urlsafe(32),
             "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode(),
@@ -279,26 +286,6 @@ class Stack:
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(143)
-
-
-def _refuse_leftovers(redis: Redis) -> None:
-    """Workers of an earlier bench that was killed would steal our jobs (with the wrong key)."""
-    from rq import Worker
-
-    alive = [w for w in Worker.all(connection=redis) if _pid_alive(w.pid)]
-    if alive:
-        pids = ", ".join(str(w.pid) for w in alive)
-        raise RuntimeError(f"RQ workers from an earlier run still use {REDIS_URL}: pids {pids}")
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _admin_engine():

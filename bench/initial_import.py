@@ -97,8 +97,8 @@ def run_in_process(events: int = 10_000, profile: bool = False) -> list[figures.
 def _time_full_sync(connection_id: int, profiler: cProfile.Profile | None) -> float:
     """Run the import's full_sync (committing page by page, as the job does); its seconds."""
     from portal.extensions import db
-    from portal.google.jobs import client_for
-    from portal.google.pull import full_sync
+    from portal.google.account.clients import client_for
+    from portal.google.sync.pull import full_sync
     from portal.models import GoogleConnection
 
     connection = db.session.get(GoogleConnection, connection_id)

@@ -95,7 +95,7 @@ def run_paced(url: str, env: dict[str, str], seconds: int, rate: int) -> dict:
 def genuine_channel(stack: Stack, connection_id: int) -> dict[str, str]:
     """A channel row of our own (so we know its token), as wrk's environment."""
     from portal.extensions import db
-    from portal.google.channels import prepare_channel
+    from portal.google.realtime.channels import prepare_channel
 
     channel, token = prepare_channel(stack.connection(connection_id))
     db.session.commit()
@@ -105,7 +105,7 @@ def genuine_channel(stack: Stack, connection_id: int) -> dict[str, str]:
 def notification_outcomes() -> dict[str, int]:
     """How the portal classified what it received (the webhook's counters in Redis)."""
     from portal.core.queue import redis_connection
-    from portal.google.notice_log import outcome_counts
+    from portal.google.realtime.heard import outcome_counts
 
     return dict(outcome_counts(redis_connection(), hours=2))
 

@@ -29,7 +29,7 @@ CHANGES = 10
 
 def grow(stack: Stack, account: str, ids: list[str], size: int, connection_id: int) -> None:
     """Add Google events until the calendar holds `size`, then let the worker pull them in."""
-    from portal.google.jobs import enqueue_pull
+    from portal.google.worker.enqueue import enqueue_pull
 
     ids += seed_google(stack.google, account, size - len(ids), first=len(ids))
     enqueue_pull(connection_id)
@@ -67,7 +67,7 @@ def ten_changes(
 
 def measured_pull(stack: Stack, connection_id: int) -> tuple[float, Counter]:
     """Run one pull on the worker; returns its duration (ms) and the Google calls it made."""
-    from portal.google.jobs import enqueue_pull
+    from portal.google.worker.enqueue import enqueue_pull
 
     queue = stack.queue()
     registry = queue.finished_job_registry
@@ -84,7 +84,7 @@ def measured_pull(stack: Stack, connection_id: int) -> tuple[float, Counter]:
 def emulator_list_ms(stack: Stack, connection_id: int, account: str, repeat: int = 5) -> float:
     """The emulator's own time for an incremental list with nothing new (it scans every event,
     where Google uses an index), measured from here with the connection's token."""
-    from portal.google.tokens import stored_tokens
+    from portal.google.account.tokens import stored_tokens
 
     connection = stack.connection(connection_id)
     access, _ = stored_tokens(connection)

@@ -44,7 +44,7 @@ def portal_create(user_id: int, title: str, hour: int) -> int:
     """Create an event as the coordinator does (operations + commit + outbox kick)."""
     from portal.calendar.operations import EventData, create_event
     from portal.extensions import db
-    from portal.google.outbox import kick
+    from portal.google.worker.enqueue import kick
     from portal.models import User
 
     owner = db.session.get(User, user_id)
@@ -65,7 +65,7 @@ def portal_edit(event_id: int, **changes: object) -> None:
     """Change an event as the coordinator does (operations + commit + outbox kick)."""
     from portal.calendar.operations import EventData, update_event
     from portal.extensions import db
-    from portal.google.outbox import kick
+    from portal.google.worker.enqueue import kick
     from portal.models import Event
 
     event = db.session.get(Event, event_id)

@@ -150,7 +150,7 @@ def _unexpected(exc: Exception) -> Response:
 
 def create_app(state: EmulatorState | None = None) -> Flask:
     """A Flask app serving the emulator over a state (a fresh one if none is given)."""
-    from . import batch, calendar_api, control, oauth, ui
+    from . import batch, calendar_api, control, control_people, oauth, ui, ui_people
 
     app = Flask(__name__, template_folder="templates")
     app.extensions["google_emulator"] = state or EmulatorState()
@@ -160,7 +160,9 @@ def create_app(state: EmulatorState | None = None) -> Flask:
     app.register_blueprint(calendar_api.bp)
     app.register_blueprint(batch.bp)
     app.register_blueprint(control.bp)
+    app.register_blueprint(control_people.bp)
     app.register_blueprint(ui.bp)
+    app.register_blueprint(ui_people.bp)
     app.before_request(_before)
     app.after_request(_after)
     app.register_error_handler(ApiError, lambda e: e.response())

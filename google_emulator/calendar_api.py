@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from . import listing, timefmt
+from . import conference, listing, timefmt, writes
 from . import scopes as sc
 from .app import bearer_token, get_state, google_method
 from .errors import ApiError, json_response, unauthorized
@@ -63,6 +63,11 @@ def _body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(400, "badRequest", "Bad Request")
     return body
+
+
+def _how() -> writes.Write:
+    """An API client's write, with its conferenceDataVersion (conference.py)."""
+    return writes.Write(writes.API, conference.version(request.args.get("conferenceDataVersion")))
 
 
 def _event_response(cal: Calendar, data: dict[str, Any]) -> Response:
@@ -184,7 +189,7 @@ def events_insert(calendar_id: str) -> Response:
     """events.insert."""
     token = _auth()
     cal = _calendar(token, calendar_id, sc.EVENTS_WRITE)
-    return _event_response(cal, get_state().insert_event(cal, _body()))
+    return _event_response(cal, get_state().insert_event(cal, _body(), _how()))
 
 
 @bp.route("/calendars/<calendar_id>/events/watch", methods=["POST"])
@@ -216,7 +221,12 @@ def events_patch(calendar_id: str, event_id: str) -> Response:
     token = _auth()
     cal = _calendar(token, calendar_id, sc.EVENTS_WRITE)
     data = get_state().write_event(
-        cal, event_id, _body(), replace=False, if_match=request.headers.get("If-Match")
+        cal,
+        event_id,
+        _body(),
+        replace=False,
+        if_match=request.headers.get("If-Match"),
+        how=_how(),
     )
     return _event_response(cal, data)
 
@@ -228,7 +238,12 @@ def events_update(calendar_id: str, event_id: str) -> Response:
     token = _auth()
     cal = _calendar(token, calendar_id, sc.EVENTS_WRITE)
     data = get_state().write_event(
-        cal, event_id, _body(), replace=True, if_match=request.headers.get("If-Match")
+        cal,
+        event_id,
+        _body(),
+        replace=True,
+        if_match=request.headers.get("If-Match"),
+        how=_how(),
     )
     return _event_response(cal, data)
 

@@ -50,6 +50,7 @@ def summary() -> Response:
                 "timeZone": c.time_zone,
                 "primary": c.primary,
                 "events": len(c.events),
+                "gone": c.gone,
             }
             for c in state.calendars.values()
         ]

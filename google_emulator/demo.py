@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from . import timefmt
+from . import conference, timefmt
 from .state import EmulatorState
 
 DEMO_CLIENT_ID = "coordinoter-demo.apps.googleusercontent.com"
@@ -67,5 +67,55 @@ def seed(state: EmulatorState, redirect_uris: Sequence[str] = ()) -> None:
             "start": {"date": offsite.date().isoformat()},
             "end": {"date": (offsite + timedelta(days=1)).date().isoformat()},
             "transparency": "transparent",
+        },
+    )
+    _real_calendar(state, today)
+
+
+def _real_calendar(state: EmulatorState, today: datetime) -> None:
+    """What real calendars hold: Meet telehealth, an invitation, out of office, a birthday."""
+    visit, invite, away, bday = (today + timedelta(days=n) for n in (1, 3, 5, 6))
+    state.user_insert_event(
+        DEMO_USER,
+        {
+            "summary": "Telehealth: plan review with Jo",
+            "description": "<b>Plan review</b><br>Bring the goals &amp; the "
+            '<a href="https://example.org/plan">care plan</a>'
+            "<ul><li>Supports</li><li>Budget</li></ul>",
+            "start": {"dateTime": _at(visit, 14), "timeZone": DEMO_TZ},
+            "end": {"dateTime": _at(visit, 14, 45), "timeZone": DEMO_TZ},
+            "conferenceData": conference.meet(),
+        },
+    )
+    state.invite(
+        DEMO_USER,
+        {
+            "summary": "Case conference: Jo's support team",
+            "organizer": {"email": "dr.lee@clinic.example", "displayName": "Dr Lee"},
+            "location": "Allied Health Clinic, Parramatta",
+            "start": {"dateTime": _at(invite, 11), "timeZone": DEMO_TZ},
+            "end": {"dateTime": _at(invite, 12), "timeZone": DEMO_TZ},
+        },
+    )
+    state.user_insert_event(
+        DEMO_USER,
+        {
+            "summary": "Out of office",
+            "eventType": "outOfOffice",
+            "start": {"dateTime": _at(away, 13), "timeZone": DEMO_TZ},
+            "end": {"dateTime": _at(away, 17), "timeZone": DEMO_TZ},
+            "outOfOfficeProperties": {
+                "autoDeclineMode": "declineOnlyNewConflictingInvitations",
+                "declineMessage": "Out this afternoon.",
+            },
+        },
+    )
+    state.user_insert_event(
+        DEMO_USER,
+        {
+            "summary": "Sam's birthday",
+            "eventType": "birthday",
+            "start": {"date": bday.date().isoformat()},
+            "end": {"date": (bday + timedelta(days=1)).date().isoformat()},
         },
     )

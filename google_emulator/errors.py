@@ -45,8 +45,12 @@ REASON_MESSAGES = {
     "rateLimitExceeded": "Rate Limit Exceeded",
     "userRateLimitExceeded": "User Rate Limit Exceeded",
     "quotaExceeded": "Calendar usage limits exceeded.",
+    "dailyLimitExceeded": "Daily Limit Exceeded",
     "insufficientPermissions": "Request had insufficient authentication scopes.",
-    "forbiddenForNonOrganizer": "Shared properties can only be changed by the organizer.",
+    "forbiddenForNonOrganizer": (
+        "Shared properties can only be changed by the organizer of the event."
+    ),
+    "eventTypeRestriction": "The event type does not allow this change.",
     "notFound": "Not Found",
     "duplicate": "The requested identifier already exists.",
     "deleted": "Resource has been deleted",
@@ -54,6 +58,20 @@ REASON_MESSAGES = {
     "conditionNotMet": "Precondition Failed",
     "backendError": "Backend Error",
     "timeRangeEmpty": "The specified time range is empty.",
+}
+
+# "Handle API errors" (https://developers.google.com/workspace/calendar/api/guides/errors):
+# usage-limit refusals carry domain "usageLimits"; quotaExceeded is "Calendar usage limits
+# exceeded."; dailyLimitExceeded is the generic Google API daily-quota reason (its message
+# as Google APIs word it). All are temporary: clients back off and retry.
+REASON_DOMAINS = {
+    "rateLimitExceeded": "usageLimits",
+    "userRateLimitExceeded": "usageLimits",
+    "quotaExceeded": "usageLimits",
+    "dailyLimitExceeded": "usageLimits",
+    "forbiddenForNonOrganizer": "calendar",
+    "eventTypeRestriction": "calendar",
+    "timeRangeEmpty": "calendar",
 }
 
 # The OAuth endpoints answer RFC 6749 bodies, not the API envelope.
@@ -166,7 +184,7 @@ def fault_error(code: int, reason: str | None) -> ApiError:
         err = unauthorized()
         err.code = code
         return err
-    return ApiError(code, reason, message)
+    return ApiError(code, reason, message, domain=REASON_DOMAINS.get(reason, "global"))
 
 
 def fault_oauth_error(code: int, reason: str | None) -> OAuthError:

@@ -85,6 +85,7 @@ ORDER = [
     "source",
     "attachments",
     "eventType",
+    "birthdayProperties",
     "focusTimeProperties",
     "outOfOfficeProperties",
     "workingLocationProperties",

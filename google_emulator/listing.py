@@ -52,6 +52,8 @@ class ListQuery:
     private: list[tuple[str, str]] = field(default_factory=list)
     shared: list[tuple[str, str]] = field(default_factory=list)
     ical_uid: str | None = None
+    # events.list eventTypes ("Event types" guide): only these types; all when empty.
+    event_types: list[str] = field(default_factory=list)
 
 
 def _bool(args: MultiDict, name: str) -> bool:
@@ -138,6 +140,7 @@ def parse_query(args: MultiDict, page_size_cap: int | None) -> ListQuery:
     query.private = _props(args, "privateExtendedProperty")
     query.shared = _props(args, "sharedExtendedProperty")
     query.ical_uid = args.get("iCalUID") or None
+    query.event_types = [t for t in args.getlist("eventTypes") if t]
     if query.sync_token:
         clashing = [name for name in SYNC_EXCLUSIVE if args.get(name)]
         if clashing:
@@ -298,6 +301,8 @@ def _passes_filters(data: dict[str, Any], query: ListQuery) -> bool:
     if query.private and not ev.properties_match(data, "private", query.private):
         return False
     if query.shared and not ev.properties_match(data, "shared", query.shared):
+        return False
+    if query.event_types and (data.get("eventType") or "default") not in query.event_types:
         return False
     return not (query.ical_uid and data.get("iCalUID") != query.ical_uid)
 

@@ -45,6 +45,10 @@ class EventRecord:
     data: dict[str, Any]
     seq: int
     index: int
+    # Late changes (late.py): when the newest version reaches listings, and what they show
+    # until then.
+    visible_at: float = 0.0
+    shown: dict[str, Any] | None = None
 
 
 @dataclass
@@ -62,6 +66,8 @@ class Calendar:
     updated: str
     description: str | None = None
     created_by_client: str | None = None
+    # "deleted" or "unshared": the user no longer reaches it (every call answers 404).
+    gone: str | None = None
     seq: int = 0
     next_index: int = 0
     events: dict[str, EventRecord] = field(default_factory=dict)

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from . import timefmt
+from . import conference, timefmt
 from .app import get_state
 from .errors import ApiError
 
@@ -65,6 +65,10 @@ def _body_from_form(form: Any, default_tz: str) -> dict[str, Any]:
             "dateTime": end_text + (":00" if len(end_text) == 16 else ""),
             "timeZone": tz,
         }
+    if form.get("event_type", "default") != "default":
+        body["eventType"] = form["event_type"]
+    if form.get("meet"):
+        body["conferenceData"] = conference.meet()
     recurrence = [line.strip() for line in form.get("recurrence", "").splitlines() if line.strip()]
     if recurrence:
         body["recurrence"] = recurrence
@@ -85,7 +89,17 @@ def _display(event: dict[str, Any], tz: str) -> dict[str, Any]:
         s = timefmt.parse_rfc3339(start["dateTime"]).astimezone(timefmt.zone(zone))
         e = timefmt.parse_rfc3339(end["dateTime"]).astimezone(timefmt.zone(zone))
         when = f"{s:%a %d %b %Y %H:%M} – {e:%H:%M} ({zone})"
-    return {**event, "when": when}
+    organizer = event.get("organizer") or {}
+    mine = next((a for a in event.get("attendees") or [] if a.get("self")), None)
+    invited_by = None
+    if not organizer.get("self") and mine is not None:
+        invited_by = organizer.get("displayName") or organizer.get("email")
+    return {
+        **event,
+        "when": when,
+        "invited_by": invited_by,
+        "my_answer": (mine or {}).get("responseStatus"),
+    }
 
 
 def _form_values(event: dict[str, Any], tz: str) -> dict[str, Any]:

@@ -13,8 +13,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Create the portal: configuration, extensions, blueprints, CLI and error pages."""
     from portal.core.canonical_host import install_canonical_host
     from portal.core.headers import install_security_headers
-    from portal.google.channel_directory import install_session_hooks
-    from portal.google.webhook import install_notify_endpoint
+    from portal.google.realtime.directory import install_session_hooks
+    from portal.google.realtime.webhook import install_notify_endpoint
+    from portal.google.worker.enqueue import install_push_hook
 
     app = Flask(
         __name__,
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure(app, config)
     init_extensions(app)
     install_session_hooks()
+    install_push_hook()
     install_canonical_host(app)
     register_blueprints(app)
     register_cli(app)
@@ -52,18 +54,25 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
     # Before any route is added: every <int:…> id stays within the database's integers.
     app.url_map.converters["int"] = IdConverter
-    if app.config["ENV_NAME"] == "production" and not app.config["PUBLIC_BASE_URL"].startswith(
-        "https://"
-    ):
-        app.logger.warning(
-            "PUBLIC_BASE_URL %s is not https: Google will not deliver push notifications, "
-            "so Google changes arrive only at the 15-minute safety-net pull",
-            app.config["PUBLIC_BASE_URL"],
-        )
+    _warn_if_google_cannot_notify(app)
     if not app.debug and not app.testing:
         from portal.core.logs import configure_logging
 
         configure_logging(app)
+
+
+def _warn_if_google_cannot_notify(app: Flask) -> None:
+    """In production, say at start-up when Google's notifications cannot reach the webhook."""
+    from portal.google.intervals import SAFETY_NET_AFTER, in_words
+    from portal.google.realtime.address import webhook_reach
+
+    if app.config["ENV_NAME"] == "production" and webhook_reach(app.config) is None:
+        app.logger.warning(
+            "PUBLIC_BASE_URL %s is not https: Google will not deliver push notifications, "
+            "so Google changes arrive only with the safety-net pull, within %s",
+            app.config["PUBLIC_BASE_URL"],
+            in_words(SAFETY_NET_AFTER),
+        )
 
 
 def init_extensions(app: Flask) -> None:
@@ -80,7 +89,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     from portal.auth.sessions import load_user
-    from portal.google import oauth
+    from portal.google.account import oauth
 
     login_manager.user_loader(load_user)
     oauth.init_app(app)
@@ -97,8 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
     from portal.calendar.routes import bp as calendar_bp
     from portal.core.routes import bp as core_bp
-    from portal.google.diagnostics_routes import bp as diagnostics_bp
-    from portal.google.routes import bp as google_bp
+    from portal.integrations.google_routes import bp as google_bp
     from portal.integrations.routes import bp as integrations_bp
     from portal.participants.routes import bp as participants_bp
 
@@ -109,7 +117,6 @@ def register_blueprints(app: Flask) -> None:
         participants_bp,
         integrations_bp,
         google_bp,
-        diagnostics_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -40,7 +40,15 @@ SYNC_TUNING = {
     "GOOGLE_BURST_GAP": "0.25",
     "GOOGLE_BURST_QUIET": "1",
     "GOOGLE_BURST_MAX_WAIT": "10",
+    # A notified pull that finds nothing looks once more this many seconds later.
+    "GOOGLE_LATE_LOOK": "3",
 }
+
+
+def sync_tuning(config: Mapping[str, Any], name: str) -> float:
+    """One of SYNC_TUNING's settings from an app's configuration, as a number."""
+    return float(config.get(name, SYNC_TUNING[name]))
+
 
 # Tests run on these fixed keys; development generates its own (core/keys.py); production
 # must set real ones and is refused these.

@@ -1,7 +1,8 @@
 """Shared fixtures: a real PostgreSQL or SQLite database, real Redis, and a logged-in coordinator.
 
-Run with `--db postgresql` (default) or `--db sqlite`. Each xdist worker gets its own
-database and its own Redis database number, so the suite can run in parallel.
+Run with `--db postgresql` (default) or `--db sqlite`. Each test process (each xdist worker)
+gets a database of its own and a redis-server of its own on a free loopback port, so the suite
+runs in parallel and two suites on one machine never share a queue.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.extensions import db
 from tests import factories
+from tests.support.redis_server import PrivateRedis
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test"
 )
-REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,13 +68,15 @@ def database_url(db_backend: str, worker_id: str, tmp_path_factory) -> Iterator[
 
 
 @pytest.fixture(scope="session")
-def redis_url(worker_id: str) -> str:
-    """A Redis database number of its own for this test process (0 is left for development).
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of this test process's own, on a free loopback port, for the whole run.
 
-    Two runs at once on one machine need TEST_REDIS_DB_OFFSET set apart (e.g. 0 and 8).
+    A fixed database number on the machine's shared Redis would be flushed by any other suite
+    that picked the same number; a server nobody else knows the port of cannot be. It is
+    killed at the end, and with this process if the process dies first.
     """
-    offset = int(os.environ.get("TEST_REDIS_DB_OFFSET", "0"))
-    return f"{REDIS_BASE_URL}/{1 + (offset + _worker_number(worker_id)) % 15}"
+    with PrivateRedis(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
 
 
 def base_config(database_url: str, redis_url: str) -> dict:

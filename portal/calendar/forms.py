@@ -19,10 +19,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.calendar.operations import EventData
-from portal.calendar.recurrence import (
+from portal.calendar.recurrence import Repeat
+from portal.calendar.rules import (
     MAX_COUNT,
     WEEKDAYS,
-    Repeat,
     build_rule,
     is_last_of_its_kind,
     parse_rule,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from portal.core.timezones import is_valid_zone
 from portal.extensions import db
-from portal.google.outbox import record_change
+from portal.google.sync.outbox import record_change
 from portal.models import EVENT_STATUSES, EVENT_TYPES, Event, Participant, User, utcnow
 
 

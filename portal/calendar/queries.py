@@ -7,7 +7,7 @@ content can have changed.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import BigInteger, ColumnElement, and_, cast, func, not_, or_, select
 from sqlalchemy.orm import aliased, defer, selectinload
@@ -121,16 +121,6 @@ def exceptions_of(master_ids: list[int], *options: ORMOption) -> list[Event]:
         .order_by(Event.id)
     )
     return list(db.session.scalars(stmt))
-
-
-def exception_for(master: Event, original: datetime | date) -> Event | None:
-    """The exception that replaces one occurrence of a series (live or tombstoned), if any."""
-    if isinstance(original, datetime):
-        matches = Event.original_start_at == original
-    else:
-        matches = Event.original_start_date == original
-    stmt = select(Event).where(Event.series_id == master.id, matches).order_by(Event.id)
-    return db.session.scalars(stmt).first()
 
 
 def week_fingerprint(owner_id: int, monday: date, zone_name: str) -> str:

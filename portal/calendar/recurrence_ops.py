@@ -19,23 +19,20 @@ from portal.calendar.operations import (
     delete_event,
     update_event,
 )
-from portal.calendar.queries import exception_for, exceptions_of
+from portal.calendar.queries import exceptions_of
 from portal.calendar.recurrence import (
-    Original,
     RecurrenceError,
-    check_rule,
     occurrence_at,
-    occurrences_before,
     original_of,
     original_start,
     produces,
-    until_before,
-    with_count_reduced,
 )
+from portal.calendar.rule_lines import Original
+from portal.calendar.rules import check_rule, occurrences_before, until_before, with_count_reduced
 from portal.calendar.timeutil import NonexistentLocalTime, to_local, to_utc
 from portal.core.timezones import is_valid_zone
 from portal.extensions import db
-from portal.google.outbox import record_change
+from portal.google.sync.outbox import record_change
 from portal.models import Event, User, utcnow
 
 
@@ -61,7 +58,7 @@ def create_series(owner: User, data: EventData, recurrence: str | None) -> Event
 
 def edit_occurrence(master: Event, original: Original, data: EventData) -> Event:
     """This event: create or update the exception that replaces one occurrence."""
-    exception = exception_for(master, original)
+    exception = master.exception_for(original)
     if exception is not None:
         if exception.is_deleted:
             raise RecurrenceError("That occurrence was deleted.")
@@ -75,7 +72,7 @@ def edit_occurrence(master: Event, original: Original, data: EventData) -> Event
 
 def delete_occurrence(master: Event, original: Original) -> Event:
     """This event: a tombstoned exception cancels one occurrence (Google hears of it)."""
-    exception = exception_for(master, original)
+    exception = master.exception_for(original)
     if exception is not None:
         return exception if exception.is_deleted else delete_event(exception)
     _require_occurrence(master, original)

@@ -23,20 +23,17 @@ from portal.calendar.forms import EventForm, initial_for_event, initial_for_new
 from portal.calendar.layout import build_week, monday_of
 from portal.calendar.operations import delete_event
 from portal.calendar.queries import (
-    exception_for,
     series_in_week,
     visible_events_in_week,
     week_fingerprint,
 )
 from portal.calendar.recurrence import (
-    Original,
     RecurrenceError,
     occurrence_at,
     occurrence_key,
     original_of,
     original_start,
     parse_occurrence_key,
-    parse_rule,
     produces,
 )
 from portal.calendar.recurrence_ops import (
@@ -49,13 +46,14 @@ from portal.calendar.recurrence_ops import (
     series_data,
     split_series,
 )
+from portal.calendar.rule_lines import Original
+from portal.calendar.rules import parse_rule
 from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, to_local, today_in
 from portal.calendar.week_cache import rendered_weeks
 from portal.calendar.week_links import WeekLinks
 from portal.core.htmx import is_htmx, render
 from portal.core.timezones import AUSTRALIAN_ZONES, DEFAULT_ZONE, is_valid_zone
 from portal.extensions import db
-from portal.google.outbox import kick
 from portal.models import Event, utcnow
 from portal.participants.queries import participants_of
 
@@ -180,7 +178,6 @@ def delete(event_id: int):
     else:
         delete_event(event)
     db.session.commit()
-    kick(event.owner_id)
     return _saved(event)
 
 
@@ -232,7 +229,6 @@ def delete_occurrences(event_id: int, key: str):
     else:
         abort(400)
     db.session.commit()
-    kick(master.owner_id)
     return _saved(changed)
 
 
@@ -270,7 +266,7 @@ def _occurrence(event_id: int, key: str) -> tuple[Event, Original, Event | None]
         original = parse_occurrence_key(key)
     except ValueError:
         abort(400)
-    exception = exception_for(master, original)
+    exception = master.exception_for(original)
     if exception is not None:
         if exception.is_deleted or exception.deleted_by == "google":
             abort(404)
@@ -294,7 +290,6 @@ def _attempt(change, form: EventForm, show_form):
         form[error.field].errors.append(str(error))
         return show_form(400)
     db.session.commit()
-    kick(changed.owner_id)
     return _saved(changed)
 
 

@@ -1,12 +1,13 @@
-"""Routes every page shares: the front door, health, and the help panel."""
+"""Routes every page shares: the front door, health, and the help panel with its checks."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from portal.core.health import health
 from portal.core.htmx import render
+from portal.google.account.diagnostics import run_checks
 
 bp = Blueprint("core", __name__)
 
@@ -34,3 +35,11 @@ def help_panel():
     if request.args.get("close"):
         return ""
     return render("help/page.html", "help/_panel.html")
+
+
+@bp.post("/help/check")
+@login_required
+def help_check():
+    """“Check my connection”: run the live checks of the Google connection and show each."""
+    checks = run_checks(current_user)
+    return render("help/page.html", "help/_checks.html", checks=checks)

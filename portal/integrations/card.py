@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.google import jobs
-from portal.google.activity import median_latency_ms, recent_activity, unreviewed_conflicts
-from portal.google.channels import live_channels
-from portal.google.connection import disconnect_pending, get_connection, is_stale
-from portal.google.oauth import is_configured
+from portal.google.account.connection import disconnect_pending, get_connection, is_stale
+from portal.google.account.oauth import is_configured
+from portal.google.intervals import SAFETY_NET_AFTER, in_words
+from portal.google.realtime.address import webhook_reach
+from portal.google.realtime.channels import live_channels
+from portal.google.sync.activity import median_latency_ms, recent_activity, unreviewed_conflicts
+from portal.google.worker import enqueue
 from portal.models import GoogleConnection, SyncLog, User, WatchChannel
 from portal.models.types import utcnow
 
@@ -85,7 +89,7 @@ def build_card(user: User) -> GoogleCard:
     card.conflicts = unreviewed_conflicts(connection.id)
     if connection.is_active:
         card.next_renewal = next_channel_renewal(connection.id)
-        card.pull_running = jobs.pull_in_progress(connection.id)
+        card.pull_running = enqueue.pull_in_progress(connection.id)
         live = live_channels(connection.id)
         card.channel = live[0] if live else None
         card.latency_ms = median_latency_ms(connection.id, utcnow() - timedelta(days=1))
@@ -93,13 +97,14 @@ def build_card(user: User) -> GoogleCard:
     return card
 
 
-def webhook_warning(config) -> str | None:
-    """Why Google cannot deliver live updates here, when it cannot (non-https in production)."""
-    if config.get("GOOGLE_EMULATOR_URL") or config["PUBLIC_BASE_URL"].startswith("https://"):
+def webhook_warning(config: Mapping[str, Any]) -> str | None:
+    """Why Google cannot deliver live updates here, when it cannot (webhook_reach)."""
+    if webhook_reach(config) is not None:
         return None
     return (
         f"PUBLIC_BASE_URL is {config['PUBLIC_BASE_URL']}, not https: Google only sends live "
-        "updates to https addresses, so changes from Google arrive at the 15-minute check. "
+        "updates to https addresses, so changes from Google arrive with the check every "
+        f"{in_words(SAFETY_NET_AFTER)}. "
         "Ask your administrator to set PUBLIC_BASE_URL to the portal's https address."
     )
 

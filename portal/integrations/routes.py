@@ -10,9 +10,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.core.htmx import is_htmx, render
 from portal.core.timezones import zone
 from portal.extensions import db
-from portal.google import jobs
-from portal.google.connection import get_connection
-from portal.google.oauth import redirect_uri
+from portal.google.account.connection import get_connection
+from portal.google.account.oauth import redirect_uri
+from portal.google.intervals import SAFETY_NET_AFTER, in_words
+from portal.google.worker import enqueue
 from portal.integrations.card import build_card, needs_reconnect
 from portal.integrations.forms import PRIVACY_EXPLANATIONS, PrivacyForm
 from portal.models import SyncLog
@@ -21,8 +22,9 @@ bp = Blueprint("integrations", __name__, url_prefix="/portal")
 
 
 @bp.app_context_processor
-def google_banner() -> dict:
-    """Give every template a lazy check for the reconnect banner (one query, only if used)."""
+def google_context() -> dict:
+    """Give every template a lazy check for the reconnect banner (one query, only if used),
+    and how long Google's changes take at most without live updates."""
 
     def google_needs_reconnect():
         if not current_user.is_authenticated:
@@ -34,7 +36,10 @@ def google_banner() -> dict:
             db.session.rollback()
             return None
 
-    return {"google_needs_reconnect": google_needs_reconnect}
+    return {
+        "google_needs_reconnect": google_needs_reconnect,
+        "google_safety_net": in_words(SAFETY_NET_AFTER),
+    }
 
 
 def card_context() -> dict:
@@ -82,31 +87,37 @@ def sync_now():
     """Ask for a pull from Google now (ignored while one is already waiting or running)."""
     connection = get_connection(current_user.id)
     # The button only shows on an active connection; from anywhere else this is a no-op.
-    if connection is not None and connection.is_active and not jobs.pull_in_progress(connection.id):
-        jobs.enqueue_pull(connection.id)
+    if (
+        connection is not None
+        and connection.is_active
+        and not enqueue.pull_in_progress(connection.id)
+    ):
+        enqueue.enqueue_pull(connection.id)
     return render_card() if is_htmx() else back_to_card()
 
 
-def _conflicts(reviewed: bool | None = None) -> list[SyncLog]:
+def _conflicts() -> list[SyncLog]:
     connection = get_connection(current_user.id)
     if connection is None:
         return []
     stmt = select(SyncLog).where(SyncLog.connection_id == connection.id, SyncLog.kind == "conflict")
-    if reviewed is not None:
-        stmt = stmt.where(SyncLog.reviewed.is_(reviewed))
     return list(db.session.scalars(stmt.order_by(SyncLog.created_at.desc(), SyncLog.id.desc())))
 
 
-@bp.get("/integrations/google/conflicts")
-@login_required
-def conflicts():
-    """Conflicts the sync resolved, each with the version that lost."""
+def _conflicts_page():
     return render(
         "integrations/conflicts.html",
         "integrations/_conflicts.html",
         conflicts=_conflicts(),
         zone=zone(current_user.time_zone),
     )
+
+
+@bp.get("/integrations/google/conflicts")
+@login_required
+def conflicts():
+    """Conflicts the sync resolved, each with the version that lost."""
+    return _conflicts_page()
 
 
 @bp.post("/integrations/google/conflicts/<int:log_id>/reviewed")
@@ -120,10 +131,5 @@ def conflict_reviewed(log_id: int):
     row.reviewed = True
     db.session.commit()
     if is_htmx():
-        return render(
-            "integrations/conflicts.html",
-            "integrations/_conflicts.html",
-            conflicts=_conflicts(),
-            zone=zone(current_user.time_zone),
-        )
+        return _conflicts_page()
     return redirect(url_for("integrations.conflicts"))

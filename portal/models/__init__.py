@@ -3,8 +3,11 @@
 from portal.models.accounts import Business, User
 from portal.models.events import EVENT_STATUSES, EVENT_TYPES, Event
 from portal.models.google import (
+    ACTIVE_STATES,
     CONNECTION_STATES,
+    LINKED_STATES,
     PRIVACY_LEVELS,
+    QUEUING_STATES,
     EventLink,
     GoogleConnection,
     WatchChannel,
@@ -14,10 +17,13 @@ from portal.models.sync import OutboxEntry, SyncLog
 from portal.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "ACTIVE_STATES",
     "CONNECTION_STATES",
     "EVENT_STATUSES",
     "EVENT_TYPES",
+    "LINKED_STATES",
     "PRIVACY_LEVELS",
+    "QUEUING_STATES",
     "Business",
     "Event",
     "EventLink",

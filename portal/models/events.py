@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -95,6 +95,15 @@ class Event(db.Model):
     def is_deleted(self) -> bool:
         """Whether the event is a tombstone."""
         return self.deleted_at is not None
+
+    def exception_for(self, original: datetime | date) -> Event | None:
+        """The exception that replaces one occurrence of this series (live or tombstoned)."""
+        if isinstance(original, datetime):
+            matches = Event.original_start_at == original
+        else:
+            matches = Event.original_start_date == original
+        stmt = select(Event).where(Event.series_id == self.id, matches).order_by(Event.id)
+        return db.session.scalars(stmt).first()
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.title!r}>"

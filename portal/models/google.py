@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -19,15 +20,20 @@ def new_id_prefix() -> str:
 
 
 CONNECTION_STATES = ("connecting", "importing", "connected", "needs_reconnect", "disconnected")
+# Sync jobs talk to Google for these.
+ACTIVE_STATES = ("importing", "connected")
+# The Google account counts as taken: live, or broken until the coordinator reconnects.
+LINKED_STATES = (*ACTIVE_STATES, "needs_reconnect")
+# Portal changes are queued for Google: linked, or being connected (they must reach Google
+# once the sign-in or the reconnect finishes).
+QUEUING_STATES = ("connecting", *LINKED_STATES)
 PRIVACY_LEVELS = {
     "busy": "Busy only",
     "private_title": "Private title",
     "full": "Full details",
 }
 
-
-LINKED_STATES = ("importing", "connected", "needs_reconnect")
-_LINKED = "state IN ('importing', 'connected', 'needs_reconnect')"
+_LINKED = "state IN (" + ", ".join(f"'{state}'" for state in LINKED_STATES) + ")"
 
 
 class GoogleConnection(db.Model):
@@ -73,10 +79,40 @@ class GoogleConnection(db.Model):
 
     channels: Mapped[list[WatchChannel]] = relationship(back_populates="connection")
 
-    @property
+    @hybrid_property
     def is_active(self) -> bool:
-        """Whether sync jobs may talk to Google for this connection."""
-        return self.state in ("importing", "connected")
+        """Whether sync jobs may talk to Google for this connection (also in queries)."""
+        return self.state in ACTIVE_STATES
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_expression(cls) -> ColumnElement[bool]:
+        return cls.state.in_(ACTIVE_STATES)
+
+    @hybrid_property
+    def is_linked(self) -> bool:
+        """Whether the Google account is taken by this row: live, or waiting for a reconnect."""
+        return self.state in LINKED_STATES
+
+    @is_linked.inplace.expression
+    @classmethod
+    def _is_linked_expression(cls) -> ColumnElement[bool]:
+        return cls.state.in_(LINKED_STATES)
+
+    @hybrid_property
+    def queues_changes(self) -> bool:
+        """Whether the portal's changes are queued for Google (also in queries)."""
+        return self.state in QUEUING_STATES
+
+    @queues_changes.inplace.expression
+    @classmethod
+    def _queues_changes_expression(cls) -> ColumnElement[bool]:
+        return cls.state.in_(QUEUING_STATES)
+
+    @property
+    def can_sync(self) -> bool:
+        """Whether a sync job can run now: active, with a calendar chosen."""
+        return self.is_active and bool(self.calendar_id)
 
     def __repr__(self) -> str:
         return f"<GoogleConnection {self.id} user={self.user_id} {self.state}>"

@@ -19,8 +19,11 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.support.real_clock import without_faketime
+
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# `make test-dates` sends them elsewhere: docs/ must not show a moved clock's dates.
+SCREENSHOTS = Path(os.environ.get("TEST_SCREENSHOTS_DIR") or ROOT / "docs" / "screenshots")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROMIUM_ARGS = (
@@ -104,7 +107,10 @@ def driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         options.add_argument(argument)
     profile = tmp_path / "chromium-profile"
     options.add_argument(f"--user-data-dir={profile}")
-    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    # Chromium cannot run under `make test-dates`' libfaketime; no page script reads the date,
+    # and the portal sets only session cookies, which carry no expiry the clocks could dispute.
+    service = Service(str(CHROMEDRIVER), env=without_faketime(os.environ))
+    browser = webdriver.Chrome(service=service, options=options)
     try:
         yield browser
     finally:

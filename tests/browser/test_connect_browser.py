@@ -109,7 +109,7 @@ def test_sign_in_with_google_from_the_card_to_connected(driver, portal, emulator
     screenshot(driver, "card-connected")
 
     # Google stops accepting our access: the card and every page say so, with Reconnect.
-    from portal.google.jobs import enqueue_pull
+    from portal.google.worker.enqueue import enqueue_pull
     from portal.models import GoogleConnection
 
     emulator.state.revoke_grants(GOOGLE_USER)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from portal.calendar.layout import monday_of
 from portal.calendar.timeutil import to_local
 from portal.extensions import db
-from portal.google.jobs import enqueue_pull
+from portal.google.worker.enqueue import enqueue_pull
 from portal.models import Event, utcnow
 from tests import factories
 from tests.calendar.pages import HTMX

@@ -9,14 +9,16 @@ import pytest
 from portal.calendar.recurrence import (
     Repeat,
     Window,
-    build_rule,
-    check_rule,
     expand,
     occurrence_key,
-    occurrences_before,
     parse_occurrence_key,
-    parse_rule,
     produces,
+)
+from portal.calendar.rules import (
+    build_rule,
+    check_rule,
+    occurrences_before,
+    parse_rule,
     until_before,
     with_count_reduced,
 )

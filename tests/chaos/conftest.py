@@ -116,7 +116,7 @@ def chaos_connection(
 
 def _connected(user, flow: ConnectFlow, account: str, level: str) -> GoogleConnection:
     """Sign in with Google as `account`, import, and set the privacy level."""
-    from portal.google.connection import set_privacy_level
+    from portal.google.account.connection import set_privacy_level
 
     response = flow.run(account=account)
     assert response.status_code == 302, response.text

@@ -18,8 +18,8 @@ from sqlalchemy import or_, select
 
 from portal.calendar.recurrence import occurrence_key, original_of
 from portal.extensions import db
-from portal.google.jobs import enqueue_pull
-from portal.google.mapping import portal_id_of
+from portal.google.sync.mapping import portal_id_of
+from portal.google.worker.enqueue import enqueue_pull
 from portal.models import Event, EventLink, OutboxEntry
 from tests.chaos.tracking import Cancelled, Expectations, Tracked
 from tests.chaos.values import (

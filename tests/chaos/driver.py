@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from portal.calendar.operations import EventData, create_event, delete_event, update_event
 from portal.extensions import db
-from portal.google.mapping import portal_id_of
-from portal.google.outbox import kick
+from portal.google.sync.mapping import portal_id_of
+from portal.google.worker.enqueue import kick
 from portal.models import Event, User
 from tests.chaos.series import SeriesOperations, base_of, rfc3339
 from tests.chaos.tracking import Cancelled, Expectations, Tracked

@@ -21,10 +21,8 @@ from sqlalchemy import select
 
 from portal.calendar.operations import EventData
 from portal.calendar.recurrence import (
-    WEEKDAYS,
     RecurrenceError,
     Repeat,
-    build_rule,
     expand,
     occurrence_at,
     occurrence_key,
@@ -38,6 +36,7 @@ from portal.calendar.recurrence_ops import (
     edit_series,
     split_series,
 )
+from portal.calendar.rules import WEEKDAYS, build_rule
 from portal.extensions import db
 from portal.models import Event, User
 from tests.chaos.tracking import Cancelled

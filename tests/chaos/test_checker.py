@@ -11,8 +11,8 @@ from portal.calendar.operations import EventData, create_event
 from portal.calendar.recurrence import occurrence_key
 from portal.calendar.recurrence_ops import create_series
 from portal.extensions import db
-from portal.google.jobs import pull_job
-from portal.google.outbox import kick
+from portal.google.worker.enqueue import kick
+from portal.google.worker.jobs import pull_job
 from portal.models import Event, User
 from tests.chaos.convergence import Problem, problems
 from tests.chaos.known import KnownBug, explained

@@ -27,8 +27,8 @@ from portal.calendar.recurrence_ops import (
     split_series,
 )
 from portal.extensions import db
-from portal.google.jobs import pull_job
-from portal.google.outbox import kick
+from portal.google.worker.enqueue import kick
+from portal.google.worker.jobs import pull_job
 from portal.models import Event, EventLink
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import link_of, pending_outbox
@@ -115,7 +115,7 @@ def test_two_enqueuers_at_the_same_moment_queue_one_pull(
     app, db_backend_is_postgresql, chaos_connection
 ):
     from portal.core.queue import get_queue, redis_connection
-    from portal.google.jobs import enqueue_pull
+    from portal.google.worker.enqueue import enqueue_pull
 
     # Another web process has just claimed the marker and is about to enqueue its job.
     run_jobs()
@@ -324,7 +324,7 @@ def test_a_deletion_committed_while_a_batch_push_runs_still_reaches_google(
     app, db_backend_is_postgresql, chaos_connection, coordinator, google
 ):
     from portal.core.queue import redis_connection
-    from portal.google.batch_push import BATCH_SIZE
+    from portal.google.sync.push import BATCH_SIZE
 
     data = EventData("Visit", "Australia/Sydney", start_at=SOON, end_at=SOON + timedelta(hours=1))
     events = [

@@ -17,7 +17,8 @@ from rq.job import JobStatus
 from rq.scheduler import RQScheduler
 
 from portal.core.queue import get_queue, redis_connection
-from portal.google.queueing import OVERDUE_EVERY, SCHEDULER_LATE
+from portal.google.worker.clock import OVERDUE_EVERY
+from portal.google.worker.coalescer import SCHEDULER_LATE
 from tests.chaos.world import start_worker
 from tests.support.processes import kill, start_clock, wait_for
 

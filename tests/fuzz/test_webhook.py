@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
-from portal.google.notice_log import outcome_counts
+from portal.google.realtime.heard import outcome_counts
 from portal.models import WatchChannel
 from tests.fuzz.conftest import FUZZ, row_counts
 from tests.support.worker import run_jobs

@@ -17,9 +17,9 @@ from rq.registry import ScheduledJobRegistry
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
-from portal.google.jobs import pull_job
-from portal.google.notice_log import outcome_counts
-from portal.google.queueing import release_overdue, watch_overdue
+from portal.google.realtime.heard import outcome_counts
+from portal.google.worker.clock import release_overdue, watch_overdue
+from portal.google.worker.jobs import pull_job
 from portal.models import GoogleConnection, WatchChannel
 from tests.google.sync_support import live_events
 from tests.google.test_realtime import notify as google_notifies
@@ -48,7 +48,9 @@ def notify(client, channel: tuple[WatchChannel, str], number: int) -> None:
 
 
 def scheduled() -> list[str]:
-    return ScheduledJobRegistry(queue=get_queue()).get_job_ids()
+    """The pulls waiting in RQ's scheduled registry (a later look after an empty pull aside)."""
+    ids = ScheduledJobRegistry(queue=get_queue()).get_job_ids()
+    return [job_id for job_id in ids if not job_id.startswith("look-")]
 
 
 def test_a_lone_notification_pulls_at_once_and_one_close_behind_waits_for_the_burst(

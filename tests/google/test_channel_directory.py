@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
-from portal.google.channels import hash_token
-from portal.google.notice_log import outcome_counts
+from portal.google.realtime.channels import hash_token
+from portal.google.realtime.heard import outcome_counts
 from portal.models import GoogleConnection, WatchChannel, utcnow
 from tests.google.test_realtime import notify as google_notifies
 from tests.google.test_realtime import open_channel

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.google import oauth
-from portal.google.crypto import decrypt
+from portal.google.account import oauth
+from portal.google.account.crypto import decrypt
 from portal.models import GoogleConnection, SyncLog
 from tests import factories
 from tests.google.conftest import GOOGLE_USER, OTHER_GOOGLE_USER, PUBLIC_BASE_URL

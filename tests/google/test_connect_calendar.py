@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.core.queue import redis_connection
 from portal.extensions import db
-from portal.google import oauth
+from portal.google.account import oauth
 from portal.models import GoogleConnection, SyncLog
 from tests.google.conftest import GOOGLE_USER, OTHER_GOOGLE_USER
 from tests.support.worker import queued_jobs

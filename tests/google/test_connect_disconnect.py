@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.google.disconnect import disconnect_connection, request_disconnect
-from portal.google.jobs import client_for
+from portal.google.account.clients import client_for
+from portal.google.account.disconnect import disconnect_connection, request_disconnect
 from portal.models import Event, EventLink, GoogleConnection, SyncLog, WatchChannel
 from tests import factories
 from tests.google.conftest import GOOGLE_USER

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.google.jobs import client_for
-from portal.google.tokens import ConnectionTokens, ReconnectNeeded
+from portal.google.account.clients import client_for
+from portal.google.account.tokens import ConnectionTokens, ReconnectNeeded
 from portal.models import EventLink, GoogleConnection, SyncLog, WatchChannel
 from portal.models.types import utcnow
 from tests import factories

@@ -12,8 +12,8 @@ from sqlalchemy import JSON, String, select, text
 from sqlalchemy.engine import make_url
 
 from portal.extensions import db
-from portal.google import crypto
-from portal.google.tokens import ConnectionTokens, reencrypt_all_tokens
+from portal.google.account import crypto
+from portal.google.account.tokens import ConnectionTokens, reencrypt_all_tokens
 from portal.models import GoogleConnection
 
 OLD_KEY = Fernet.generate_key().decode()

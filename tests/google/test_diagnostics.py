@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from portal.core.queue import redis_connection
 from portal.extensions import db
-from portal.google.diagnostics import (
+from portal.google.account.diagnostics import (
     CALENDAR,
     CHANNEL,
     CONFIGURED,
@@ -24,7 +24,7 @@ from portal.google.diagnostics import (
     age_in_words,
     run_checks,
 )
-from portal.google.notice_log import last_heard_at
+from portal.google.realtime.heard import last_heard_at
 from portal.models import GoogleConnection, WatchChannel, utcnow
 from tests import factories
 from tests.google.conftest import GOOGLE_USER

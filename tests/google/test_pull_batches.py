@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.google.jobs import client_for
-from portal.google.pull import full_sync
-from portal.google.pull_scope import STAGE_LIMIT
-from portal.google.reconcile import PullCounts
+from portal.google.account.clients import client_for
+from portal.google.sync.pull import full_sync
+from portal.google.sync.pull_scope import STAGE_LIMIT
+from portal.google.sync.reconcile import PullCounts
 from portal.models import Event, EventLink, GoogleConnection
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import SOON, google_events, live_events, timed

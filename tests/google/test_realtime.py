@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
-from portal.google import channels
-from portal.google.jobs import channels_job, client_for, safety_net_job, safety_pull_job
-from portal.google.notice_log import outcome_counts
-from portal.google.queueing import enqueue_once
+from portal.google.account.clients import client_for
+from portal.google.realtime import channels
+from portal.google.realtime.heard import outcome_counts
+from portal.google.worker.enqueue import enqueue_once
+from portal.google.worker.jobs import channels_job, safety_net_job, safety_pull_job
 from portal.models import SyncLog, WatchChannel, utcnow
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import (
@@ -204,7 +205,7 @@ def test_a_refused_watch_falls_back_to_polling_and_says_so(coordinator, connect_
     google.state.add_fault("calendar.events.watch", 400, "pushNotSupportedForRequestedResource")
     connect_flow.run()
     run_jobs()
-    from portal.google.connection import get_connection
+    from portal.google.account.connection import get_connection
 
     connection = get_connection(coordinator.id)
     assert connection.state == "connected" and connection.polling_only

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete as sa_delete
@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from portal.calendar.operations import EventData, update_event
 from portal.extensions import db
-from portal.google.jobs import client_for, enqueue_pull
-from portal.google.outbox import kick
-from portal.google.pull import pull_changes
+from portal.google.account.clients import client_for
+from portal.google.sync.pull import pull_changes
+from portal.google.worker.enqueue import enqueue_pull, kick
 from portal.models import Event, GoogleConnection
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import (
@@ -48,9 +48,15 @@ def test_the_initial_import_brings_every_event_in_the_window_with_paging(
     google.state.configure(page_size_cap=3)
     for day in range(7):
         google_adds(google, f"Personal {day}", SOON + timedelta(days=day))
+    # An all-day event a season ahead: inside the window on any day the suite runs.
+    plan_ends = SOON.date() + timedelta(days=90)
     google.state.user_insert_event(
         GOOGLE_USER,
-        {"summary": "Plan ends", "start": {"date": "2027-03-01"}, "end": {"date": "2027-03-02"}},
+        {
+            "summary": "Plan ends",
+            "start": {"date": plan_ends.isoformat()},
+            "end": {"date": (plan_ends + timedelta(days=1)).isoformat()},
+        },
     )
     google_adds(google, "Long ago", datetime.now(UTC) - timedelta(days=200))
     connect_flow.run()
@@ -60,14 +66,17 @@ def test_the_initial_import_brings_every_event_in_the_window_with_paging(
     connection = db.session.scalar(select(GoogleConnection))
     assert connection.state == "connected" and connection.sync_token
     assert connection.import_count == 8
-    # The window starts 90 days back; one list call per page, no more.
-    assert google.count("calendar.events.list") == math.ceil(8 / 3)
-    assert all("timeMin" in c["query"] for c in google.calls("calendar.events.list"))
+    # The window starts 90 days back; one list call per page, then the one incremental pull
+    # that closes the gap once the channel listens, no more.
+    listing = google.calls("calendar.events.list")
+    assert len(listing) == math.ceil(8 / 3) + 1
+    assert all("timeMin" in c["query"] for c in listing[:-1])
+    assert "syncToken" in listing[-1]["query"]
     all_day = next(e for e in live_events(coordinator.id) if e.title == "Plan ends")
     assert (all_day.all_day, all_day.start_date, all_day.end_date) == (
         True,
-        date(2027, 3, 1),
-        date(2027, 3, 2),
+        plan_ends,
+        plan_ends + timedelta(days=1),
     )
 
 

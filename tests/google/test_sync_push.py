@@ -8,8 +8,8 @@ import pytest
 
 from portal.calendar.operations import EventData, create_event, delete_event, update_event
 from portal.extensions import db
-from portal.google.mapping import BUSY_TITLE
-from portal.google.outbox import kick
+from portal.google.sync.mapping import BUSY_TITLE
+from portal.google.worker.enqueue import kick
 from portal.models import Event
 from tests import factories
 from tests.google.conftest import GOOGLE_USER
@@ -110,7 +110,7 @@ def test_an_edit_patches_with_if_match_and_its_echo_changes_nothing(connected, c
     assert link_of(event).etag == item["etag"] != etag_before
     # The notification of our own write comes back as a change: it must be skipped.
     version = db.session.get(Event, event.id).version
-    from portal.google.jobs import enqueue_pull
+    from portal.google.worker.enqueue import enqueue_pull
 
     enqueue_pull(connected.id)
     run_jobs()
@@ -298,7 +298,7 @@ def test_changing_calendar_moves_our_appointments_and_loses_nothing(
 
     event = add_event(coordinator)
     google_adds(google, "Personal dentist")
-    from portal.google.jobs import enqueue_pull
+    from portal.google.worker.enqueue import enqueue_pull
 
     enqueue_pull(connected.id)
     run_jobs()

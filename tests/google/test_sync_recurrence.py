@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.google.jobs import enqueue_pull
-from portal.google.outbox import kick, record_change
+from portal.google.sync.outbox import record_change
+from portal.google.worker.enqueue import enqueue_pull, kick
 from portal.models import Event
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import google_events, link_of, live_events

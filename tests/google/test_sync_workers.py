@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
-from portal.google.jobs import enqueue_pull
-from portal.google.locks import connection_lock
+from portal.google.sync.lock import connection_lock
+from portal.google.worker.enqueue import enqueue_pull
 from portal.models import EventLink
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import (

@@ -9,9 +9,10 @@ import pytest
 from flask import Flask
 
 from portal.extensions import db
-from portal.google.crypto import decrypt
-from portal.google.jobs import client_for
-from portal.google.tokens import ConnectionTokens, TokenEndpointError
+from portal.google.account.clients import client_for
+from portal.google.account.crypto import decrypt
+from portal.google.account.tokens import ConnectionTokens
+from portal.google.api.token_endpoint import TokenEndpointError
 from portal.models import GoogleConnection
 from portal.models.types import utcnow
 from tests.google.conftest import GOOGLE_USER

@@ -1,4 +1,4 @@
-"""/google/notify is answered in front of Flask (portal.google.webhook), as plain WSGI.
+"""/google/notify is answered in front of Flask (portal.google.realtime.webhook), as plain WSGI.
 
 No session cookie, no CSRF, no login: an empty 200 for anything Google could send, 405 for other
 methods, and 503 (Google retries later) when the portal cannot take the notification at all.
@@ -13,8 +13,8 @@ from redis import Redis
 
 from portal import create_app
 from portal.core.queue import redis_connection
-from portal.google.channel_directory import GENERATION_KEY
-from portal.google.notice_log import outcome_counts
+from portal.google.realtime.directory import GENERATION_KEY
+from portal.google.realtime.heard import outcome_counts
 from tests.conftest import base_config
 from tests.google.test_realtime import notify
 
@@ -54,7 +54,7 @@ def test_a_database_that_cannot_be_reached_answers_503_so_google_retries(redis_u
     portal = create_app(base_config(unreachable, redis_url))
     # A channel was just added elsewhere: this process must read the channels again.
     Redis.from_url(redis_url).set(GENERATION_KEY, "changed-elsewhere")
-    with caplog.at_level(logging.ERROR, logger="portal.google.webhook"):
+    with caplog.at_level(logging.ERROR, logger="portal.google.realtime.webhook"):
         response = portal.test_client().post(
             "/google/notify",
             headers={

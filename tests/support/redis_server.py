@@ -22,6 +22,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from tests.support.lifetime import dies_with_parent
+from tests.support.real_clock import without_faketime
 
 REDIS_SERVER = os.environ.get("TEST_REDIS_SERVER") or shutil.which("redis-server")
 START_TIMEOUT = 10.0
@@ -79,6 +80,7 @@ class PrivateRedis:
                     dies_with_parent(argv),
                     stdout=log,
                     stderr=subprocess.STDOUT,
+                    env=without_faketime(os.environ),
                     start_new_session=True,
                 )
             if self._answers(deadline):

@@ -1,0 +1,1 @@
+"""The coordinator's Google account: connecting, tokens, disconnecting, diagnostics."""

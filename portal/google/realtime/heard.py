@@ -1,0 +1,177 @@
+"""What Google's notifications told us, kept in Redis rather than one database row each.
+
+A busy calendar (or a forger) can send thousands of notifications a second. Writing a row per
+notification made the webhook as slow as the database's commit, and a coordinator never reads
+them one by one. So the webhook only touches Redis:
+
+- per connection, a hash "heard": when the last notification came, and per channel its last
+  time and highest message number. The pull that follows folds it into the WatchChannel rows
+  (`take_heard`).
+- per hour, a hash of outcome counters (accepted, coalesced, unknown_channel, bad_token, ...)
+  kept for a week, for operators (`flask google notices`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from redis import Redis
+
+from portal.core.queue import redis_script
+from portal.google.realtime.directory import GENERATION_KEY, ChannelFacts
+
+KEEP_SECONDS = 8 * 24 * 3600
+
+# Atomically: note a genuine notification, then set the pull's pending marker if none is set.
+# Returns {"now"|"later", ""} when this notification must enqueue the pull (at once, or after
+# the burst when the previous notification came less than `gap` seconds ago), or
+# {"waiting", <marker>} when a pull is already waiting, or {"stale", ""} (and does nothing)
+# when the channel facts the webhook judged by are older than the channels' generation.
+_NOTE = """
+if (redis.call('GET', KEYS[4]) or '0') ~= ARGV[8] then
+  return {'stale', ''}
+end
+local previous = tonumber(redis.call('HGET', KEYS[1], 'at') or '0')
+local now = tonumber(ARGV[1])
+redis.call('HSET', KEYS[1], 'at', ARGV[1], 'at:' .. ARGV[2], ARGV[1])
+if ARGV[3] ~= '' then
+  local top = tonumber(redis.call('HGET', KEYS[1], 'number:' .. ARGV[2]) or '-1')
+  if tonumber(ARGV[3]) > top then
+    redis.call('HSET', KEYS[1], 'number:' .. ARGV[2], ARGV[3])
+  end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[7])
+local outcome = 'coalesced'
+local answer
+if redis.call('SET', KEYS[2], ARGV[4], 'NX', 'EX', ARGV[5]) then
+  outcome = 'accepted'
+  if now - previous < tonumber(ARGV[6]) then
+    answer = {'later', ''}
+  else
+    answer = {'now', ''}
+  end
+else
+  answer = {'waiting', redis.call('GET', KEYS[2])}
+end
+redis.call('HINCRBY', KEYS[3], outcome, 1)
+redis.call('EXPIRE', KEYS[3], ARGV[7])
+return answer
+"""
+
+# Atomically read the hash and forget everything but the last time (the burst detector's).
+_TAKE = """
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if all[i] ~= 'at' then redis.call('HDEL', KEYS[1], all[i]) end
+end
+return all
+"""
+
+
+def heard_key(connection_id: int) -> str:
+    """The Redis hash of what a connection's channels told us since its last pull."""
+    return f"coordinoter:heard:{connection_id}"
+
+
+def _hour_key(when: float) -> str:
+    return "coordinoter:notices:" + time.strftime("%Y%m%d%H", time.gmtime(when))
+
+
+@dataclass(frozen=True)
+class Noted:
+    """The webhook's verdict on a genuine notification."""
+
+    verdict: str  # "now", "later" (enqueue the pull after the burst), "waiting" or "stale"
+    marker: str | None = None  # the pending marker of the pull that is already waiting
+
+
+def note_genuine(
+    redis: Redis,
+    facts: ChannelFacts,
+    number: int | None,
+    pending_key: str,
+    marker: str,
+    marker_ttl: int,
+    burst_gap: float,
+) -> Noted:
+    """Record one genuine notification and claim the pending pull marker (one round trip)."""
+    now = time.time()
+    verdict, waiting = redis_script(_NOTE)(
+        keys=[heard_key(facts.connection_id), pending_key, _hour_key(now), GENERATION_KEY],
+        args=[
+            f"{now:.6f}",
+            facts.channel_id,
+            "" if number is None else str(number),
+            marker,
+            marker_ttl,
+            burst_gap,
+            KEEP_SECONDS,
+            facts.generation,
+        ],
+        client=redis,
+    )
+    text = verdict.decode() if isinstance(verdict, bytes) else str(verdict)
+    waiting_text = waiting.decode() if isinstance(waiting, bytes) else waiting
+    return Noted(text, waiting_text or None)
+
+
+def count_outcome(redis: Redis, outcome: str) -> None:
+    """Count a notification that started no work (unknown channel, bad token, ...)."""
+    key = _hour_key(time.time())
+    pipe = redis.pipeline(transaction=False)
+    pipe.hincrby(key, outcome, 1)
+    pipe.expire(key, KEEP_SECONDS)
+    pipe.execute()
+
+
+def outcome_counts(redis: Redis, hours: int = 24) -> Counter[str]:
+    """Notifications received in the last `hours` hours, by outcome."""
+    now = time.time()
+    pipe = redis.pipeline(transaction=False)
+    for back in range(hours):
+        pipe.hgetall(_hour_key(now - back * 3600))
+    totals: Counter[str] = Counter()
+    for counts in pipe.execute():
+        for outcome, count in counts.items():
+            totals[outcome.decode()] += int(count)
+    return totals
+
+
+@dataclass
+class Heard:
+    """What a connection's channels said since its previous pull."""
+
+    channel_last_at: dict[str, datetime] = field(default_factory=dict)
+    channel_numbers: dict[str, int] = field(default_factory=dict)
+
+
+def take_heard(redis: Redis, connection_id: int) -> Heard:
+    """Read and reset what was heard for a connection (its pull is starting now)."""
+    raw = redis_script(_TAKE)(keys=[heard_key(connection_id)], client=redis)
+    heard = Heard()
+    for name, value in zip(raw[::2], raw[1::2], strict=True):
+        key, text = name.decode(), value.decode()
+        if key.startswith("at:"):
+            heard.channel_last_at[key[3:]] = _instant(text)
+        elif key.startswith("number:"):
+            heard.channel_numbers[key[7:]] = int(text)
+    return heard
+
+
+def last_heard_at(redis: Redis, connection_id: int) -> datetime | None:
+    """When the latest notification for this connection arrived (None if not in the last week)."""
+    value = redis.hget(heard_key(connection_id), "at")
+    return _instant(value.decode()) if value else None
+
+
+def seconds_since_heard(redis: Redis, connection_id: int) -> float | None:
+    """Seconds since the latest notification for this connection, or None."""
+    at = last_heard_at(redis, connection_id)
+    return None if at is None else (datetime.now(UTC) - at).total_seconds()
+
+
+def _instant(epoch: str) -> datetime:
+    return datetime.fromtimestamp(float(epoch), UTC)

@@ -1,0 +1,1 @@
+"""The sync engine: portal events to Google and back, in plain functions that flush."""

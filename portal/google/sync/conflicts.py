@@ -1,0 +1,111 @@
+"""Comparing an event with Google's version of it, copying that version, and settling a
+conflict (both sides changed) so that the later change wins and the loser stays in the log.
+
+Used by the pull (a changed item meets a pending portal change) and by the push (412: Google
+moved on since we last saw its copy).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from portal.extensions import db
+from portal.google.sync.activity import log_activity
+from portal.google.sync.links import remember
+from portal.google.sync.mapping import (
+    from_google,
+    is_exception,
+    rule_of,
+    snapshot,
+    synced_fields,
+    updated_of,
+)
+from portal.models import Event, EventLink, GoogleConnection, User
+
+
+def _remote_values(connection: GoogleConnection, event: Event, item: dict) -> dict:
+    user_zone = db.session.get(User, connection.user_id).time_zone
+    return from_google(item, synced_fields(event, connection.privacy_level), user_zone)
+
+
+def differs(connection: GoogleConnection, event: Event, item: dict) -> bool:
+    """Whether Google's item holds other values for the fields this event syncs."""
+    values = _remote_values(connection, event, item)
+    return any(getattr(event, name) != value for name, value in values.items())
+
+
+def apply_fields(connection: GoogleConnection, event: Event, item: dict) -> bool:
+    """Copy the synced fields of a Google item onto the event; True when anything changed."""
+    changed = differs(connection, event, item)
+    for name, value in _remote_values(connection, event, item).items():
+        setattr(event, name, value)
+    return changed
+
+
+def settle_conflict(connection: GoogleConnection, event: Event, link: EventLink, item: dict) -> str:
+    """Both sides changed: the later change wins (returned); the loser is kept in the log."""
+    google_updated = updated_of(item)
+    if event.updated_at >= google_updated:
+        winner, loser = "portal", _portal_wins(event, link, item, google_updated)
+    else:
+        winner, loser = "google", _google_wins(connection, event, link, item, google_updated)
+    log_activity(
+        connection,
+        "conflict",
+        f"“{event.title}” was changed in both places; kept the {winner} version "
+        "(the other is saved here)",
+        direction="from_google",
+        event_id=event.id,
+        google_event_id=item["id"],
+        outcome=f"{winner}_won",
+        detail={
+            "winner": winner,
+            "loser": loser,
+            "google_updated": google_updated.isoformat(),
+            "portal_updated": event.updated_at.isoformat(),
+        },
+    )
+    return winner
+
+
+def _portal_wins(event: Event, link: EventLink, item: dict, google_updated: datetime) -> dict:
+    """Keep the portal's version (its pending push will overwrite Google's); Google's is lost."""
+    fields = {"time", "title", "location", "notes"}
+    loser = {"side": "google", **from_google(item, fields, event.time_zone)}
+    # Adopt Google's etag so our pending push overwrites this version on purpose.
+    link.etag = item.get("etag")
+    link.google_updated = google_updated
+    if _only_google_changed_the_rule(event, link, item):
+        # E.g. Google's "this and following" ended the series where a new one begins:
+        # sending back our older rule would bring back the occurrences it moved there.
+        event.recurrence = rule_of(item)
+        event.version += 1
+    return _jsonable(loser)
+
+
+def _google_wins(
+    connection: GoogleConnection,
+    event: Event,
+    link: EventLink,
+    item: dict,
+    google_updated: datetime,
+) -> dict:
+    """Take Google's version; the portal's is lost (and returned for the log)."""
+    loser = {"side": "portal", **snapshot(event)}
+    apply_fields(connection, event, item)
+    event.version += 1
+    event.updated_at = google_updated
+    remember(link, item, event.version)
+    return loser
+
+
+def _only_google_changed_the_rule(event: Event, link: EventLink, item: dict) -> bool:
+    """Whether Google's series rule differs from the portal's and the portal's is unchanged
+    since the two last agreed (link.synced_recurrence): then the rule is Google's change."""
+    if is_exception(item):
+        return False
+    return rule_of(item) != event.recurrence and event.recurrence == link.synced_recurrence
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}

@@ -1,0 +1,181 @@
+"""Translate between a portal Event and a Google Calendar event resource.
+
+What is sent depends on the connection's privacy level (domain.md): NDIS numbers, participant
+details and internal notes never leave the portal, whatever the level.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from portal.core.timezones import is_valid_zone
+from portal.models import Event, utcnow
+
+BUSY_TITLE = "Coordinoter appointment"
+PORTAL_ID_KEY = "coordinoterEventId"
+
+
+def google_id_for(id_prefix: str, event_id: int) -> str:
+    """The Google event id derived from a portal event id, so a retried insert cannot duplicate.
+
+    Google accepts client-chosen ids in base32hex (a-v, 0-9); "cn" + the connection's random
+    prefix + the zero-padded event id stays inside that alphabet.
+    """
+    return f"cn{id_prefix}{event_id:010d}"
+
+
+def synced_fields(event: Event, privacy_level: str) -> set[str]:
+    """The portal fields Google holds for this event; only these are ever pulled back."""
+    if event.origin == "google":
+        # The coordinator's own Google events: Google owns their text as well as their time.
+        return {"time", "title", "location", "notes"}
+    return {
+        "busy": {"time"},
+        "private_title": {"time", "title"},
+        "full": {"time", "title", "location", "notes"},
+    }.get(privacy_level, {"time"})
+
+
+def instance_id_for(series_google_id: str, event: Event) -> str:
+    """Google's id for one occurrence of a series: the series id plus the original start.
+
+    Timed occurrences use their original start in UTC (basic format), all-day ones the date.
+    """
+    if event.original_start_date is not None:
+        return f"{series_google_id}_{event.original_start_date:%Y%m%d}"
+    return f"{series_google_id}_{event.original_start_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def to_google(event: Event, privacy_level: str) -> dict:
+    """The resource body to insert or patch for this event at this privacy level."""
+    fields = synced_fields(event, privacy_level)
+    body: dict = {
+        "summary": event.title if "title" in fields else BUSY_TITLE,
+        "visibility": "private",
+        "transparency": "transparent" if event.status == "cancelled" else "opaque",
+        "extendedProperties": {"private": {PORTAL_ID_KEY: str(event.id)}},
+        **_times_to_google(event),
+    }
+    if "location" in fields:
+        body["location"] = event.location or ""
+    if "notes" in fields:
+        body["description"] = event.notes or ""
+    if event.recurrence:
+        body["recurrence"] = event.recurrence.split("\n")
+    return body
+
+
+def _times_to_google(event: Event) -> dict:
+    if event.all_day:
+        return {
+            "start": {"date": event.start_date.isoformat()},
+            "end": {"date": event.end_date.isoformat()},
+        }
+    tz = ZoneInfo(event.time_zone)
+    return {
+        "start": {"dateTime": _rfc3339(event.start_at.astimezone(tz)), "timeZone": event.time_zone},
+        "end": {"dateTime": _rfc3339(event.end_at.astimezone(tz)), "timeZone": event.time_zone},
+    }
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def parse_rfc3339(value: str) -> datetime:
+    """An aware datetime from Google's RFC 3339 strings (Z or an offset, optional fraction)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def updated_of(item: dict) -> datetime:
+    """When Google says the item last changed (now, for an item that does not say)."""
+    return parse_rfc3339(item["updated"]) if item.get("updated") else utcnow()
+
+
+def is_exception(item: dict) -> bool:
+    """Whether a Google item replaces or cancels one occurrence of a series."""
+    return bool(item.get("recurringEventId"))
+
+
+def original_start(item: dict) -> dict:
+    """The Event fields naming which occurrence a Google exception replaces."""
+    original = item.get("originalStartTime", {})
+    if "date" in original:
+        return {
+            "original_start_date": date.fromisoformat(original["date"]),
+            "original_start_at": None,
+        }
+    return {"original_start_at": parse_rfc3339(original["dateTime"]), "original_start_date": None}
+
+
+def portal_id_of(item: dict) -> int | None:
+    """Our event id from a Google item's private extended property, if it carries one."""
+    value = item.get("extendedProperties", {}).get("private", {}).get(PORTAL_ID_KEY, "")
+    return int(value) if value.isdigit() else None
+
+
+def from_google(item: dict, fields: set[str], default_zone: str) -> dict:
+    """Portal Event attributes from a Google item, limited to the fields the portal syncs."""
+    values: dict = {}
+    if "title" in fields:
+        values["title"] = (item.get("summary") or "(no title)")[:200]
+    if "location" in fields:
+        values["location"] = (item.get("location") or "")[:500]
+    if "notes" in fields:
+        values["notes"] = item.get("description") or ""
+    if "time" in fields:
+        values.update(_times_from_google(item, default_zone))
+        if not is_exception(item):
+            # Google keeps the rule on the series only; exceptions never carry one.
+            values["recurrence"] = rule_of(item)
+    return values
+
+
+def rule_of(item: dict) -> str | None:
+    """A Google series' recurrence lines as the portal stores them (None for no rule)."""
+    return "\n".join(item.get("recurrence") or []) or None
+
+
+def _times_from_google(item: dict, default_zone: str) -> dict:
+    start, end = item.get("start", {}), item.get("end", {})
+    if "date" in start:
+        return {
+            "all_day": True,
+            "start_date": date.fromisoformat(start["date"]),
+            "end_date": date.fromisoformat(end.get("date", start["date"])),
+            "start_at": None,
+            "end_at": None,
+            "time_zone": _zone(start.get("timeZone"), default_zone),
+        }
+    return {
+        "all_day": False,
+        "start_at": parse_rfc3339(start["dateTime"]),
+        "end_at": parse_rfc3339(end["dateTime"]),
+        "start_date": None,
+        "end_date": None,
+        "time_zone": _zone(start.get("timeZone"), default_zone),
+    }
+
+
+def _zone(name: str | None, default_zone: str) -> str:
+    return name if is_valid_zone(name) else default_zone
+
+
+def snapshot(event: Event) -> dict:
+    """The synced fields of a portal event as JSON, kept in the activity log when it loses."""
+    return {
+        "title": event.title,
+        "location": event.location,
+        "notes": event.notes,
+        "all_day": event.all_day,
+        "start": (event.start_date if event.all_day else event.start_at).isoformat()
+        if (event.start_date or event.start_at)
+        else None,
+        "end": (event.end_date if event.all_day else event.end_at).isoformat()
+        if (event.end_date or event.end_at)
+        else None,
+        "time_zone": event.time_zone,
+        "recurrence": event.recurrence,
+        "version": event.version,
+    }

@@ -1,0 +1,1 @@
+"""Background work: the RQ jobs, their enqueueing and coalescing, and the clock."""

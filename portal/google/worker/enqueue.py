@@ -1,0 +1,203 @@
+"""Enqueueing the Google jobs, each kind at most once waiting per connection (coalescer.py).
+
+What the web process, the webhook and the jobs themselves call to get work done. Jobs are
+named by their path (RQ imports them in the worker), so enqueueing never loads the job code:
+nothing that enqueues depends on what the jobs depend on.
+
+A notification that follows the previous one closely is part of a burst: its pull is scheduled
+for when the burst has passed (jobs.pull_job), so a burst spread over seconds still costs two
+pulls, while a lone edit is pulled at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import current_app
+from rq import Retry
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from portal.config import sync_tuning
+from portal.core.queue import get_queue
+from portal.extensions import db
+from portal.google.sync.outbox import connections_with_pending_changes, push_wanted
+from portal.google.worker import coalescer
+from portal.google.worker.coalescer import Claim
+from portal.models import GoogleConnection
+
+log = logging.getLogger(__name__)
+
+JOBS = "portal.google.worker.jobs"
+JOB_TIMEOUT = 3600
+_TO_PUSH = "coordinoter_connections_to_push"
+
+JobFunc = Callable | str  # a job function, or its import path
+
+
+def enqueue_push(connection_id: int) -> bool:
+    """Enqueue the push of one connection's outbox (deduplicated)."""
+    return enqueue_once("push", f"{JOBS}.push_job", connection_id)
+
+
+def enqueue_pull(connection_id: int) -> bool:
+    """Enqueue an incremental pull (coalesced: one running plus at most one waiting)."""
+    return enqueue_once("pull", f"{JOBS}.pull_job", connection_id)
+
+
+def enqueue_safety_pull(connection_id: int) -> bool:
+    """Enqueue the safety net's pull, which also checks the channel has not gone silent."""
+    return enqueue_once("pull", f"{JOBS}.safety_pull_job", connection_id)
+
+
+def enqueue_initial_import(connection_id: int) -> bool:
+    """Enqueue the first full import of a newly connected (or re-targeted) calendar."""
+    return enqueue_once("import", f"{JOBS}.import_job", connection_id)
+
+
+def enqueue_channel(connection_id: int) -> bool:
+    """Enqueue the opening (or renewal) of one connection's watch channel."""
+    return enqueue_once("channel", f"{JOBS}.channel_job", connection_id)
+
+
+def enqueue_disconnect(connection_id: int, remove_events: bool) -> bool:
+    """Enqueue the disconnect: channels, optional clean-up on Google, revoke, wipe tokens."""
+    return enqueue_once("disconnect", f"{JOBS}.disconnect_job", connection_id, remove_events)
+
+
+def enqueue_once(kind: str, func: JobFunc, connection_id: int, *args) -> bool:
+    """Enqueue func(connection_id, *args) unless a job of this kind already waits."""
+    claim = coalescer.claim(kind, connection_id)
+    if claim is None:
+        return False
+    submit(claim, func, *args)
+    return True
+
+
+def pull_claim(connection_id: int) -> Claim:
+    """A pull's job id and pending marker, for the webhook's script to claim (heard.py)."""
+    return coalescer.new_claim("pull", connection_id)
+
+
+def enqueue_noticed_pull(claim: Claim, verdict: str, waiting: str | None) -> str:
+    """Follow the webhook's verdict on a genuine notification: "accepted" or "coalesced".
+
+    "now" and "later" (a burst: pull once it has passed) mean the script set claim's marker;
+    "waiting" means another pull's marker stands, replaced if that pull can no longer run.
+    """
+    if verdict == "waiting":
+        if waiting is not None and coalescer.still_waiting(claim.key, waiting):
+            return "coalesced"
+        coalescer.replace(claim)
+    if verdict == "later":
+        quiet = sync_tuning(current_app.config, "GOOGLE_BURST_QUIET")
+        submit(claim, f"{JOBS}.pull_job", time.time(), True, delay=quiet)
+    else:
+        submit(claim, f"{JOBS}.pull_job", None, True)
+    return "accepted"
+
+
+def enqueue_pull_later(
+    connection_id: int, burst_started: float, delay: float, noticed: bool = False
+) -> None:
+    """Put a burst's pull off again; notifications keep coalescing into the new job."""
+    claim = coalescer.new_claim("pull", connection_id)
+    coalescer.replace(claim)
+    submit(claim, f"{JOBS}.pull_job", burst_started, noticed, delay=delay)
+
+
+def enqueue_second_look(connection_id: int, delay: float) -> bool:
+    """One more pull `delay` seconds from now, for a change Google announced but did not list
+    yet; not itself followed by another. False if such a look is already waiting."""
+    claim = coalescer.claim("look", connection_id)
+    if claim is None:
+        return False
+    submit(claim, f"{JOBS}.second_look_job", delay=delay)
+    return True
+
+
+def pull_in_progress(connection_id: int) -> bool:
+    """Whether a pull or import of this connection is waiting or running."""
+    return coalescer.in_progress(connection_id, ("pull", "import"))
+
+
+def submit(claim: Claim, func: JobFunc, *args, delay: float = 0) -> None:
+    """Put the claimed job on the queue (or, with a delay, in RQ's scheduled registry)."""
+    options = {
+        "job_id": claim.job_id,
+        "retry": retry_policy(),
+        "job_timeout": JOB_TIMEOUT,
+        "description": f"google {claim.kind} for connection {claim.connection_id}",
+    }
+    queue = get_queue()
+    try:
+        if delay > 0:
+            queue.enqueue_in(timedelta(seconds=delay), func, claim.connection_id, *args, **options)
+        else:
+            queue.enqueue(func, claim.connection_id, *args, **options)
+    except Exception:
+        coalescer.release(claim.kind, claim.connection_id)
+        raise
+
+
+def retry_policy() -> Retry:
+    """RQ retries with exponential intervals and jitter, for outages longer than the client's."""
+    raw = current_app.config.get("GOOGLE_JOB_RETRY_INTERVALS", "5,30,120,600,1800")
+    intervals = [float(x) for x in str(raw).split(",") if x.strip()]
+    return Retry(max=len(intervals), interval=[int(i * random.uniform(1, 1.25)) for i in intervals])
+
+
+def kick(user_id: int) -> bool:
+    """Enqueue the push of this coordinator's active connection; False if none, or Redis is down."""
+    connection_id = db.session.scalar(
+        select(GoogleConnection.id).where(
+            GoogleConnection.user_id == user_id, GoogleConnection.is_active
+        )
+    )
+    return connection_id is not None and _push_quietly(connection_id)
+
+
+def _push_quietly(connection_id: int) -> bool:
+    try:
+        return enqueue_push(connection_id)
+    except Exception as exc:  # Redis down: the sweeper will find the rows later
+        log.warning("could not enqueue push for connection %s: %s", connection_id, exc)
+        return False
+
+
+def sweep_outbox() -> int:
+    """Enqueue a push for every connection with pending changes; returns how many."""
+    return sum(1 for cid in connections_with_pending_changes() if enqueue_push(cid))
+
+
+def install_push_hook() -> None:
+    """After every commit that queued changes for Google (sync/outbox.py), enqueue the push."""
+    # On SQLAlchemy's Session class: every session of the process, web or worker.
+    if not event.contains(Session, "before_commit", _connections_to_push):
+        event.listen(Session, "before_commit", _connections_to_push)
+        event.listen(Session, "after_commit", _push_after_commit)
+        event.listen(Session, "after_soft_rollback", _forget_pushes)
+
+
+def _connections_to_push(session: Session) -> None:
+    # Read while the transaction is still open; after the commit the session may not query.
+    users = push_wanted(session)
+    if users:
+        stmt = select(GoogleConnection.id).where(
+            GoogleConnection.user_id.in_(users), GoogleConnection.is_active
+        )
+        session.info[_TO_PUSH] = list(session.scalars(stmt))
+
+
+def _push_after_commit(session: Session) -> None:
+    for connection_id in session.info.pop(_TO_PUSH, ()):
+        _push_quietly(connection_id)
+
+
+def _forget_pushes(session: Session, _previous: object) -> None:
+    session.info.pop(_TO_PUSH, None)
+    push_wanted(session)

@@ -1,0 +1,307 @@
+"""The RQ jobs of the Google sync: thin functions that take ids, and the guard they run in.
+
+Every job of a connection holds the connection's database lock (sync/lock.py) and reads the
+connection afresh; a job that finds it no longer active does nothing. Google's refusals become
+what the card shows (`syncing`); RQ retries what may work later (retry_policy in enqueue.py).
+Enqueueing, and coalescing what asks for the same job, is enqueue.py's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import current_app
+from redis.exceptions import RedisError
+from rq import get_current_job
+from sqlalchemy import select, text
+
+from portal.config import sync_tuning
+from portal.core.jobs import job
+from portal.core.queue import redis_connection
+from portal.extensions import db
+from portal.google.account.clients import client_for
+from portal.google.account.disconnect import disconnect_connection
+from portal.google.account.tokens import ReconnectNeeded
+from portal.google.api.errors import GoogleApiError
+from portal.google.intervals import SAFETY_NET_AFTER, SWEEP_EVERY
+from portal.google.realtime import channels
+from portal.google.realtime.heard import seconds_since_heard, take_heard
+from portal.google.sync.activity import log_activity
+from portal.google.sync.lock import connection_lock
+from portal.google.sync.outbox import queue_unlinked_events
+from portal.google.sync.pull import full_sync, pull_changes
+from portal.google.sync.push import push_pending
+from portal.google.sync.reconcile import PullCounts
+from portal.google.worker import enqueue
+from portal.google.worker.coalescer import running
+from portal.models import GoogleConnection, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def syncing(connection_id: int) -> Iterator[GoogleConnection | None]:
+    """Hold the connection's lock and read it afresh; commit when the block succeeds.
+
+    A Google error is recorded on the connection (the card shows it) and raised again, as is
+    ReconnectNeeded once its state change is committed. No Redis: commands run without it.
+    """
+    with connection_lock(connection_id):
+        connection = db.session.get(GoogleConnection, connection_id)
+        if connection is not None:
+            db.session.refresh(connection)
+        try:
+            yield connection
+        except ReconnectNeeded:
+            # The token code has already moved the connection to needs_reconnect.
+            db.session.commit()
+            raise
+        except GoogleApiError as exc:
+            db.session.rollback()
+            _record_error(connection_id, exc)
+            raise
+        if connection is not None and connection.is_active and connection.last_error:
+            # It worked again: the card should stop showing the old failure.
+            connection.last_error = connection.last_error_at = None
+        db.session.commit()
+
+
+@contextmanager
+def _running(kind: str, connection_id: int) -> Iterator[GoogleConnection | None]:
+    """A job's run: its coalescing markers, `syncing`, and only retryable failures raised."""
+    with running(kind, connection_id):
+        try:
+            with syncing(connection_id) as connection:
+                yield connection
+        except ReconnectNeeded:
+            pass  # recorded; only the coordinator's new sign-in helps
+        except GoogleApiError as exc:
+            if exc.retryable or exc.status == 401:
+                raise
+
+
+def _record_error(connection_id: int, exc: GoogleApiError) -> None:
+    connection = db.session.get(GoogleConnection, connection_id)
+    if connection is None:
+        return
+    connection.last_error = describe_error(exc)
+    connection.last_error_at = utcnow()
+    log_activity(connection, "error", connection.last_error, outcome="failed")
+    db.session.commit()
+
+
+def describe_error(exc: GoogleApiError) -> str:
+    """Google's error in words a coordinator understands."""
+    if exc.usage_limited:
+        return (
+            "Google is limiting how many requests Coordinoter may send (usage limits). "
+            f"Your changes are kept and sent automatically; next try {_next_try(exc)}."
+        )
+    if exc.retryable:
+        return "Google is busy or unavailable right now; we will keep trying automatically."
+    if exc.status == 404:
+        return "The Google calendar we sync with cannot be found. Choose another calendar."
+    if exc.status == 403:
+        return "Google refused access to the calendar. Reconnect and allow calendar access."
+    return f"Google answered an error ({exc.status} {exc.reason}). We will try again later."
+
+
+def _next_try(exc: GoogleApiError) -> str:
+    """When the job will be tried again, in words: Google's Retry-After, RQ's next retry,
+    or the clock's sweep of the outbox once the retries are spent."""
+    wait = exc.retry_after
+    current = get_current_job()
+    if wait is None and current is not None and current.retries_left:
+        wait = current.get_retry_interval()
+    if wait is None:
+        wait = SWEEP_EVERY
+    minutes = max(1, round(wait / 60))
+    return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"
+
+
+def _can_sync(connection: GoogleConnection | None) -> bool:
+    return connection is not None and connection.can_sync
+
+
+@job
+def push_job(connection_id: int) -> str:
+    """Push every pending outbox change of one connection, committing after each event."""
+    with _running("push", connection_id) as connection:
+        if not _can_sync(connection):
+            return "inactive"
+        push_pending(connection, client_for(connection), checkpoint=db.session.commit)
+        return "done"
+
+
+@job
+def pull_job(connection_id: int, burst_started: float | None = None, noticed: bool = False) -> str:
+    """Pull Google's changes for one connection (incremental, or full when needed).
+
+    `burst_started` is set when notifications were arriving in a burst: while they keep
+    coming (and for at most GOOGLE_BURST_MAX_WAIT) the pull is put off again, keeping the
+    pending marker, so every notification of the burst coalesces into this one pull.
+    `noticed`: a notification asked for this pull; if Google's list holds nothing yet, it
+    gets one more look GOOGLE_LATE_LOOK seconds later.
+    """
+    if burst_started is not None and _put_off(connection_id, burst_started, noticed):
+        return "put off: notifications are still arriving"
+    counts = _pull(connection_id)
+    if counts is None:
+        return "inactive"
+    if noticed and counts.is_empty:
+        # Google does not promise that the list right after a notification already holds
+        # the change: integrators see it surface a few seconds later. One more look, no more.
+        enqueue.enqueue_second_look(connection_id, _tuning("GOOGLE_LATE_LOOK"))
+        return f"{counts.summary()}; looking again in a moment"
+    return counts.summary()
+
+
+@job
+def second_look_job(connection_id: int) -> str:
+    """The one later look after a notified pull found nothing (see pull_job)."""
+    if enqueue.pull_in_progress(connection_id):
+        return "skipped: a pull is waiting or running, and it will look"
+    # A kind of its own: notifications meanwhile still pull at once, and coalesce as usual.
+    counts = _pull(connection_id, kind="look")
+    return "inactive" if counts is None else counts.summary()
+
+
+@job
+def safety_pull_job(connection_id: int) -> str:
+    """The periodic pull that catches lost notifications and replaces a channel gone silent."""
+    counts = _pull(connection_id, watch_silence=True)
+    return "inactive" if counts is None else counts.summary()
+
+
+def _tuning(name: str) -> float:
+    return sync_tuning(current_app.config, name)
+
+
+def _pull(connection_id: int, watch_silence: bool = False, kind: str = "pull") -> PullCounts | None:
+    with _running(kind, connection_id) as connection:
+        if not _can_sync(connection):
+            return None
+        client = client_for(connection)
+        _record_heard(connection_id)
+        counts = pull_changes(connection, client, checkpoint=db.session.commit)
+        if watch_silence:
+            channels.replace_if_silent(
+                connection, client, counts.earliest_change, checkpoint=db.session.commit
+            )
+        return counts
+    return None  # Google refused: `_running` recorded it for the card
+
+
+def _put_off(connection_id: int, burst_started: float, noticed: bool) -> bool:
+    """Reschedule this pull if its burst is still going on; returns whether it did."""
+    since = seconds_since_heard(redis_connection(), connection_id)
+    quiet = sync_tuning(current_app.config, "GOOGLE_BURST_QUIET")
+    if since is None or since >= quiet:
+        return False
+    if time.time() - burst_started >= sync_tuning(current_app.config, "GOOGLE_BURST_MAX_WAIT"):
+        return False
+    enqueue.enqueue_pull_later(connection_id, burst_started, delay=quiet - since, noticed=noticed)
+    return True
+
+
+def _record_heard(connection_id: int) -> None:
+    """Fold what the webhook noted in Redis into the channel rows (last heard, message number)."""
+    try:
+        heard = take_heard(redis_connection(), connection_id)
+    except RedisError as exc:  # only bookkeeping: the pull itself must go on
+        log.warning("could not read notifications heard for %s: %s", connection_id, exc)
+        return
+    channels.record_heard(connection_id, heard)
+
+
+@job
+def import_job(connection_id: int) -> str:
+    """First sync of a calendar: import Google's events, listen, then send the portal's own."""
+    with _running("import", connection_id) as connection:
+        if not _can_sync(connection):
+            return "inactive"
+        client = client_for(connection)
+        counts = full_sync(connection, client, checkpoint=db.session.commit)
+        # Listening comes straight after the listing, before the slow part (the portal's own
+        # events), so a change made in Google meanwhile is announced rather than left waiting.
+        channels.listen_and_catch_up(connection, client, checkpoint=db.session.commit)
+        _refresh_statistics()
+        queue_unlinked_events(connection)
+        connection.state = "connected"
+        db.session.commit()
+        push_pending(connection, client, checkpoint=db.session.commit)
+        return counts.summary()
+
+
+def _refresh_statistics() -> None:
+    """After a bulk import, let PostgreSQL's planner see the new rows before autovacuum does."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.commit()
+        db.session.execute(text("ANALYZE event_link, event"))
+
+
+@job
+def disconnect_job(connection_id: int, remove_events: bool) -> str:
+    """Disconnect a coordinator's Google account (see disconnect.disconnect_connection)."""
+    with _running("disconnect", connection_id):
+        disconnect_connection(connection_id, remove_events, client_for)
+        return "disconnected"
+
+
+@job
+def channel_job(connection_id: int) -> str:
+    """Open (or renew) the watch channel of one connection."""
+    with _running("channel", connection_id) as connection:
+        if not _can_sync(connection):
+            return "inactive"
+        client = client_for(connection)
+        opened = channels.listen_and_catch_up(connection, client, checkpoint=db.session.commit)
+        return "opened" if opened else "polling"
+
+
+@job
+def safety_net_job() -> int:
+    """Clock: enqueue a pull for each connection not synced for SAFETY_NET_AFTER (staggered)."""
+    now = utcnow()
+    enqueued = 0
+    for connection in db.session.scalars(
+        select(GoogleConnection).where(GoogleConnection.state == "connected")
+    ):
+        # Spread connections over a minute so they do not all pull at once.
+        due = timedelta(seconds=SAFETY_NET_AFTER + connection.id % 60)
+        if connection.last_sync_at is None or now - connection.last_sync_at >= due:
+            enqueued += enqueue.enqueue_safety_pull(connection.id)
+    return enqueued
+
+
+@job
+def channels_job() -> dict:
+    """Clock: renew channels expiring within a day, open missing ones, stop orphans,
+    and erase channels stopped long ago."""
+    renew = {channel.connection_id for channel in channels.channels_due_for_renewal()}
+    renew.update(channels.connections_without_channel())
+    opened = sum(enqueue.enqueue_channel(cid) for cid in renew)
+    stopped = 0
+    for channel in channels.orphan_channels():
+        channels.stop_orphan(channel, _client_if_active(channel.connection_id))
+        stopped += 1
+    forgotten = channels.forget_stopped_channels()
+    db.session.commit()
+    return {"renewing": opened, "stopped": stopped, "forgotten": forgotten}
+
+
+def _client_if_active(connection_id: int | None):
+    connection = db.session.get(GoogleConnection, connection_id) if connection_id else None
+    return client_for(connection) if connection is not None and connection.is_active else None
+
+
+@job
+def sweep_job() -> int:
+    """Clock: re-enqueue outbox changes left behind."""
+    enqueued = enqueue.sweep_outbox()
+    db.session.commit()
+    return enqueued
