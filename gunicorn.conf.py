@@ -1,17 +1,20 @@
 """gunicorn's settings for the web process; gunicorn reads this file from the working directory.
 
-Threads (gthread) rather than sync workers: Google and browsers reuse keep-alive connections,
-which sync workers close after every request. WEB_CONCURRENCY (processes) and
-WEB_THREADS tune it per dyno size.
+gevent workers: each connection is a greenlet, not a thread, so a client that sends its
+headers and then its body slowly (or never) costs a parked greenlet, not one of a handful of
+threads: /healthz and every page keep answering (bench/slow_clients.py). The platform's router
+does not buffer request bodies, so the web process itself must not be starvable this way.
+gevent also keeps connections alive (Google and browsers reuse them). psycopg 3 and redis-py
+cooperate with gevent's patched sockets. WEB_CONCURRENCY (processes) and WEB_CONNECTIONS
+(connections each) tune it per dyno size.
 """
 
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
-# gthread even with one thread: it keeps connections alive where the sync worker closes them.
-worker_class = "gthread"
+worker_class = "gevent"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_connections = int(os.environ.get("WEB_CONNECTIONS", "1000"))
 keepalive = 5
 backlog = 2048
 # Heroku's router already logs every request; set GUNICORN_ACCESS_LOG=- to log them here too.

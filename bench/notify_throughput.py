@@ -3,6 +3,8 @@
 Needs wrk (Debian: `apt-get install -y wrk`; as root this script installs it itself).
 
     .venv/bin/python -m bench.notify_throughput [--seconds 10] [--connections 32]
+        [--worker-class gthread]   (the shipped class, gunicorn.conf.py's, unless given;
+                                    threads count only for gthread)
 """
 
 from __future__ import annotations
@@ -108,16 +110,19 @@ def notification_outcomes() -> dict[str, int]:
     return dict(outcome_counts(redis_connection(), hours=2))
 
 
-def run(seconds: int = 10, connections: int = 32) -> list[figures.Figure]:
+def run(
+    seconds: int = 10, connections: int = 32, worker_class: str | None = None
+) -> list[figures.Figure]:
     """Try each gunicorn shape with a genuine channel, then unknown channels on the best."""
     runs: dict[str, dict] = {}
+    extra = ("-k", worker_class) if worker_class else ()
     with Stack(workers=1) as stack:
         account = "casey@notify.example"
         stack.google.add_user(account, "Casey")
         coordinator = stack.connect_coordinator("casey@bench.example", account)
         env = genuine_channel(stack, coordinator.connection_id)
         for workers, threads in SHAPES:
-            stack.start_web(workers, threads)
+            stack.start_web(workers, threads, extra)
             result = run_wrk(stack.public_url, "genuine.lua", env, seconds, connections)
             runs[f"genuine {workers}x{threads}"] = result
             # What Google would see: a steady 1,500 notifications a second.
@@ -129,7 +134,7 @@ def run(seconds: int = 10, connections: int = 32) -> list[figures.Figure]:
             )
         best = max(SHAPES, key=lambda s: runs[f"genuine {s[0]}x{s[1]}"]["rps"])
         calmest = min(SHAPES, key=lambda s: _steady(runs, s)["p99"] or float("inf"))
-        stack.start_web(*best)
+        stack.start_web(*best, extra)
         runs["unknown"] = run_wrk(stack.public_url, "unknown.lua", {}, seconds, connections)
         # Latency when the web tier is not saturated (4 connections, still genuine).
         runs["genuine, 4 connections"] = run_wrk(
@@ -208,8 +213,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--worker-class", help="gunicorn worker class instead of the shipped one")
     args = parser.parse_args()
-    run(args.seconds, args.connections)
+    run(args.seconds, args.connections, args.worker_class)
 
 
 if __name__ == "__main__":

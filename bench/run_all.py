@@ -19,6 +19,7 @@ BENCHMARKS = (
     "api_efficiency",
     "initial_import",
     "notify_throughput",
+    "slow_clients",
     "week_view",
     "pull_scaling",
     "chaos",

@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
 
 from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_limiter import RequestLimit
 
 from portal.auth.accounts import normalise_email
+from portal.auth.forms import LoginForm
 from portal.extensions import limiter
 
 
@@ -53,8 +55,6 @@ def retry_after(limit: RequestLimit) -> int:
 
 def throttled_login(limit: RequestLimit) -> Response:
     """The login page, 429, saying how long to wait."""
-    from portal.auth.forms import LoginForm
-
     seconds = retry_after(limit)
     minutes = max(1, math.ceil(seconds / 60))
     form = LoginForm()
@@ -66,7 +66,7 @@ def throttled_login(limit: RequestLimit) -> Response:
     return response
 
 
-def login_limits():
+def login_limits() -> Callable[[Callable], Callable]:
     """Decorate the login view with both limits (POST only, failures only)."""
     per_account = limiter.limit(
         lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
