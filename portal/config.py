@@ -90,7 +90,6 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
     """Build the Flask configuration mapping from environment variables."""
     env = os.environ if env is None else env
     mode = env.get("COORDINOTER_ENV", env.get("FLASK_ENV", "production"))
-    relaxed = mode in ("development", "test")
     keys = default_keys(mode, instance_path)
     config: dict[str, Any] = {
         "ENV_NAME": mode,
@@ -105,6 +104,21 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
         "RQ_QUEUE": env.get("RQ_QUEUE", "coordinoter"),
         # SQL errors are logged without their parameters: they hold names, notes, NDIS numbers.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # Rendered week regions each web process keeps (calendar/week_cache.py); 0: none.
+        "WEEK_CACHE_BYTES": int(env.get("WEEK_CACHE_BYTES", 16 * 1024 * 1024)),
+        **_web_settings(env, mode),
+        **google_endpoints(env),
+    }
+    # Sync tuning; the defaults suit production, tests and benchmarks shorten them.
+    for key, default in SYNC_TUNING.items():
+        config[key] = env.get(key, default)
+    _refuse_missing_or_weak_keys(config, relaxed=mode in ("development", "test"))
+    return config
+
+
+def _web_settings(env: Mapping[str, str], mode: str) -> dict[str, Any]:
+    """Cookies, CSRF, log-in limits, proxies, the development host redirect and logging."""
+    return {
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("PUBLIC_BASE_URL", "").startswith("https://"),
@@ -114,27 +128,26 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes"),
         # Proxies in front of the web process whose X-Forwarded-For is believed (the router).
-        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", 0 if relaxed else 1)),
+        "TRUSTED_PROXY_HOPS": int(
+            env.get("TRUSTED_PROXY_HOPS", 0 if mode in ("development", "test") else 1)
+        ),
         # In development, a page opened at another host name is sent to PUBLIC_BASE_URL's host
         # first (core/canonical_host.py), so Google's sign-in returns to the same session.
         "CANONICAL_HOST_REDIRECT": _flag(env.get("CANONICAL_HOST_REDIRECT"), mode == "development"),
         # Routine lines (the live poll's requests, every job started and finished) are quiet
         # unless VERBOSE is set (core/logs.py).
         "VERBOSE_LOGS": _flag(env.get("VERBOSE"), False),
-        # Rendered week regions each web process keeps (calendar/week_cache.py); 0: none.
-        "WEEK_CACHE_BYTES": int(env.get("WEEK_CACHE_BYTES", 16 * 1024 * 1024)),
     }
-    config.update(google_endpoints(env))
-    # Sync tuning; the defaults suit production, tests and benchmarks shorten them.
-    for key, default in SYNC_TUNING.items():
-        config[key] = env.get(key, default)
+
+
+def _refuse_missing_or_weak_keys(config: Mapping[str, Any], relaxed: bool) -> None:
+    """Production must set both keys, and strong ones; dev and test have their own."""
     missing = [key for key in ("SECRET_KEY", "TOKEN_ENCRYPTION_KEY") if not config[key]]
     if missing:
         raise ConfigError(f"Set {', '.join(missing)} in the environment (required in production).")
     weak = [] if relaxed else weak_key_problems(config)
     if weak:
         raise ConfigError("Refusing weak keys: " + "; ".join(weak) + ".")
-    return config
 
 
 def default_keys(mode: str, instance_path: str) -> dict[str, str]:
