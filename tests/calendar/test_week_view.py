@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from portal.calendar.timeutil import today_in
 from portal.extensions import db
 from portal.models import Event
 from tests import factories
@@ -230,9 +232,22 @@ def test_an_event_in_a_zone_this_machine_does_not_know_still_shows(client, coord
     assert form.status_code == 200 and 'value="Mars/Base"' in form.text
 
 
+def new_event_button(page: str) -> str:
+    """Where the header's New event button opens the form (the hour slots have links too)."""
+    return re.search(r'<button[^>]*hx-get="([^"]*)"[^>]*>New event</button>', page).group(1)
+
+
 def test_new_event_in_another_week_starts_on_that_mondays_morning(client, coordinator):
-    page = client.get("/calendar?week=2031-03-05").text
-    assert 'hx-get="/calendar/events/new?start=2031-03-03T09:00"' in page
+    # Five weeks from today, so never today's week (where New event starts at the next hour).
+    wednesday = today_in(coordinator.time_zone) + timedelta(weeks=5)
+    wednesday += timedelta(days=2 - wednesday.weekday())
+    page = client.get(f"/calendar?week={wednesday.isoformat()}").text
+    monday = wednesday - timedelta(days=2)
+    assert new_event_button(page) == f"/calendar/events/new?start={monday.isoformat()}T09:00"
+
+
+def test_new_event_in_this_week_starts_at_the_next_hour(client, coordinator):
+    assert new_event_button(client.get("/calendar").text) == "/calendar/events/new"
 
 
 def test_the_week_never_reads_notes_it_does_not_show(client, coordinator):
