@@ -31,7 +31,10 @@ test: install
 	$(BIN)/python -m pytest -n 2 --db sqlite -m "not browser" --ignore=tests/emulator
 
 ## make test-dates: the suite again with the clock a year ahead and three months back (not CI's)
-DATE_OFFSETS ?= +365d -90d
+# About a year ahead, on a Sunday, and about three months back, on a Saturday: a weekend is
+# where "today's week" (Monday to Sunday) and "in two days" part, so it finds more.
+WEEKDAY = $(shell date -u +%u)
+DATE_OFFSETS ?= +$(shell echo $$((364 + (7 - $(WEEKDAY)) % 7)))d -$(shell echo $$((84 + ($(WEEKDAY) + 1) % 7)))d
 # libfaketime moves the wall clock of pytest and of every worker, clock and emulator it starts.
 # The monotonic clock stays real so timeouts and locks behave; tests/support/faketime/ makes
 # time.sleep work that way too, and screenshots go to a scratch folder, not docs/.
@@ -50,10 +53,11 @@ test-dates: install
 	}
 	@shots=$$(mktemp -d); failed=""; \
 	for offset in $(DATE_OFFSETS); do \
-	  echo "== clock $$offset: PostgreSQL"; \
+	  day=$$(faketime -f "$$offset" date -u '+%a %-d %b %Y'); \
+	  echo "== clock $$offset ($$day): PostgreSQL"; \
 	  $(FAKED) "$$offset" $(BIN)/python -m pytest -n 2 --db postgresql \
 	    || failed="$$failed $$offset/postgresql"; \
-	  echo "== clock $$offset: SQLite"; \
+	  echo "== clock $$offset ($$day): SQLite"; \
 	  $(FAKED) "$$offset" $(BIN)/python -m pytest -n 2 --db sqlite -m "not browser" \
 	    --ignore=tests/emulator || failed="$$failed $$offset/sqlite"; \
 	done; \
