@@ -116,7 +116,7 @@ def enqueue_second_look(connection_id: int, delay: float) -> bool:
     claim = coalescer.claim("look", connection_id)
     if claim is None:
         return False
-    submit(claim, f"{JOBS}.second_look_job", delay=delay)
+    submit(claim, f"{JOBS}.second_look_job", time.time(), delay=delay)
     return True
 
 

@@ -162,10 +162,10 @@ def pull_job(connection_id: int, burst_started: float | None = None, noticed: bo
 
 
 @job
-def second_look_job(connection_id: int) -> str:
+def second_look_job(connection_id: int, asked_at: float = 0.0) -> str:
     """The one later look after a notified pull found nothing (see pull_job)."""
-    if enqueue.pull_in_progress(connection_id):
-        return "skipped: a pull is waiting or running, and it will look"
+    if enqueue.pull_in_progress(connection_id) or _pulled_since(connection_id, asked_at):
+        return "skipped: another pull has looked since, or is about to"
     # A kind of its own: notifications meanwhile still pull at once, and coalesce as usual.
     return _sync_job("look", connection_id, _pull)
 
@@ -174,6 +174,12 @@ def second_look_job(connection_id: int) -> str:
 def safety_pull_job(connection_id: int) -> str:
     """The periodic pull that catches lost notifications and replaces a channel gone silent."""
     return _sync_job("pull", connection_id, partial(_pull, watch_silence=True))
+
+
+def _pulled_since(connection_id: int, moment: float) -> bool:
+    connection = db.session.get(GoogleConnection, connection_id)
+    synced = connection.last_sync_at if connection is not None else None
+    return synced is not None and synced.timestamp() > moment
 
 
 def _pull(
