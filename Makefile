@@ -31,8 +31,9 @@ test: install
 	$(BIN)/python -m pytest -n 2 --db sqlite -m "not browser" --ignore=tests/emulator
 
 ## make test-dates: the suite again with the clock a year ahead and three months back (not CI's)
-# About a year ahead, on a Sunday, and about three months back, on a Saturday: a weekend is
-# where "today's week" (Monday to Sunday) and "in two days" part, so it finds more.
+# About a year ahead, landing on a Sunday, and about three months back, on a Saturday (a day
+# later once a run passes midnight): at a weekend "today's week" (Monday to Sunday) and "in
+# two days" part, so it finds more than a weekday would.
 WEEKDAY = $(shell date -u +%u)
 DATE_OFFSETS ?= +$(shell echo $$((364 + (7 - $(WEEKDAY)) % 7)))d -$(shell echo $$((84 + ($(WEEKDAY) + 1) % 7)))d
 # libfaketime moves the wall clock of pytest and of every worker, clock and emulator it starts.
