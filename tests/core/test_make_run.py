@@ -73,6 +73,8 @@ class Run:
 
     def stop(self) -> None:
         """Ctrl-C, as the user would: every process of the run ends."""
+        if self.process.poll() is not None:
+            return  # it stopped by itself (the test says why)
         os.killpg(self.process.pid, signal.SIGINT)
         try:
             self.process.wait(timeout=20)
