@@ -153,7 +153,7 @@ def finish(
         _gmail(data, body)
 
 
-def _one_all_day(cal: Calendar, data: dict[str, Any]) -> bool:
+def _one_all_day(data: dict[str, Any]) -> bool:
     start, end = data["start"], data["end"]
     if "date" not in start:
         return False
@@ -169,7 +169,7 @@ def _birthday(
 ) -> None:
     # EVENT_TYPES (birthday): one all-day day, private, transparent, yearly, and no private
     # extended properties. Defaults where a field is omitted are the emulator's (tolerant).
-    if not _one_all_day(cal, data):
+    if not _one_all_day(data):
         raise restriction("A 'birthday' event must be an all-day event spanning exactly one day.")
     if (data.get("extendedProperties") or {}).get("private"):
         raise restriction(NO_PRIVATE)
@@ -214,7 +214,7 @@ def _busy_status(data: dict[str, Any], kind: str) -> None:
 def _working_location(cal: Calendar, data: dict[str, Any]) -> None:
     # STATUS: public, transparent, timed or exactly one all-day day, typed properties and
     # no generic location field.
-    if "date" in data["start"] and not _one_all_day(cal, data):
+    if "date" in data["start"] and not _one_all_day(data):
         raise restriction("A working location event must be timed or span exactly one day.")
     if data.get("location"):
         raise restriction(

@@ -8,7 +8,6 @@ runs in parallel and two suites on one machine never share a queue.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from collections.abc import Iterator
 
@@ -23,6 +22,7 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.extensions import db
 from tests import factories
+from tests.support.processes import free_port
 from tests.support.redis_server import PrivateRedis
 
 PG_ADMIN_URL = os.environ.get(
@@ -175,9 +175,7 @@ def other_business_user(app: Flask):
 @pytest.fixture
 def portal_port() -> int:
     """A free loopback port, chosen before the app exists so it can be its PUBLIC_BASE_URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture

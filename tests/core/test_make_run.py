@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,23 +20,18 @@ import pytest
 import requests
 
 from tests.google.conftest import ConsentForm
+from tests.support.processes import free_port
 from tests.support.redis_server import PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_WITHIN = 90.0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Run:
     """One `scripts/run.sh` in a process group of its own, with its terminal kept."""
 
     def __init__(self, tmp_path: Path, redis_url: str) -> None:
-        self.port, self.emulator_port = _free_port(), _free_port()
+        self.port, self.emulator_port = free_port(), free_port()
         self.log = tmp_path / "run.log"
         env = {
             **os.environ,
@@ -96,9 +90,7 @@ def run(tmp_path: Path, db_backend: str) -> Iterator[Run]:
 
 
 def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
-        r'name="csrf_token" value="([^"]+)"', page
-    )
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     assert match, page
     return match.group(1)
 

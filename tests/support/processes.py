@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -29,6 +30,13 @@ PASSED_ON = (
     "GOOGLE_BURST_QUIET",
     "GOOGLE_BURST_MAX_WAIT",
 )
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server a test is about to start."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def environment_of(app: Flask) -> dict[str, str]:

@@ -12,7 +12,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,16 +21,11 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from tests.support.lifetime import dies_with_parent
+from tests.support.processes import free_port
 from tests.support.real_clock import without_faketime
 
 REDIS_SERVER = os.environ.get("TEST_REDIS_SERVER") or shutil.which("redis-server")
 START_TIMEOUT = 10.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PrivateRedis:
@@ -44,7 +38,7 @@ class PrivateRedis:
     def __init__(self, log_dir: Path | None = None) -> None:
         if REDIS_SERVER is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
-        self.port = _free_port()
+        self.port = free_port()
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="private-redis-"))
         self.process: subprocess.Popen | None = None
         self.restarts = 0

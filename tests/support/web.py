@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,15 +11,9 @@ from pathlib import Path
 import requests
 from flask import Flask
 
-from tests.support.processes import ROOT, environment_of, stop, wait_for
+from tests.support.processes import ROOT, environment_of, free_port, stop, wait_for
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _answers(url: str) -> bool:
@@ -33,7 +26,7 @@ def _answers(url: str) -> bool:
 @contextlib.contextmanager
 def gunicorn_serving(app: Flask, log: Path, **env: str) -> Iterator[str]:
     """`gunicorn wsgi:app` on a free loopback port, output to `log`; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     environment = {**environment_of(app), "PORT": str(port), **env}
     with log.open("wb") as output:
         process = subprocess.Popen(
