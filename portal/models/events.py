@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, select
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -69,6 +69,13 @@ class Event(db.Model):
     original_start_date: Mapped[date | None] = mapped_column(Date)
     # Where the event was first created: "portal" or "google".
     origin: Mapped[str] = mapped_column(String(16), default="portal")
+    # What kind of Google event this is when it is not an ordinary one (None): see
+    # portal/google/sync/kinds.py for the kinds and what Google lets the portal change.
+    google_kind: Mapped[str | None] = mapped_column(String(24))
+    # On an invitation: the coordinator's answer as Google holds it (accepted, declined ...).
+    response_status: Mapped[str | None] = mapped_column(String(16))
+    # What the portal shows of Google's copy: organiser, conference link, working location.
+    google_details: Mapped[dict | None] = mapped_column(JSON)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # "portal" or "google": who deleted it, shown as "deleted in Google".
     deleted_by: Mapped[str | None] = mapped_column(String(16))

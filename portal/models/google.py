@@ -5,7 +5,16 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -134,6 +143,9 @@ class EventLink(db.Model):
     # A series' rule as both sides last agreed on it (None: no rule, or not known): in a
     # conflict it tells which side changed the rule since (sync/conflicts.settle_conflict).
     synced_recurrence: Mapped[str | None] = mapped_column(Text)
+    # The fields Google held after the last sync, in the push's terms (sync/body.py): a push
+    # sends only what differs from them, and compares Google's answer with what it sent.
+    synced_body: Mapped[dict | None] = mapped_column(JSON)
     # Google's copy is gone (deleted there, or removed on disconnect).
     remote_deleted: Mapped[bool] = mapped_column(default=False)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
