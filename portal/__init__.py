@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     install_push_hook()
     install_canonical_host(app)
     register_blueprints(app)
+    register_template_filters(app)
     register_cli(app)
     register_error_pages(app)
     install_notify_endpoint(app)
@@ -119,6 +120,13 @@ def register_blueprints(app: Flask) -> None:
         google_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def register_template_filters(app: Flask) -> None:
+    """Add the portal's Jinja filters: `description` shows a Google event description safely."""
+    from portal.calendar.description import render_description
+
+    app.add_template_filter(render_description, "description")
 
 
 def register_cli(app: Flask) -> None:
