@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from portal.extensions import db
+from portal.google.sync import kinds
 from portal.google.sync.activity import log_activity
+from portal.google.sync.body import remembered_fields
 from portal.google.sync.links import remember
 from portal.google.sync.mapping import (
     from_google,
@@ -25,7 +27,13 @@ from portal.models import Event, EventLink, GoogleConnection, User
 
 def _remote_values(connection: GoogleConnection, event: Event, item: dict) -> dict:
     user_zone = db.session.get(User, connection.user_id).time_zone
-    return from_google(item, synced_fields(event, connection.privacy_level), user_zone)
+    values = from_google(item, synced_fields(event, connection.privacy_level), user_zone)
+    if kinds.can_answer(event):
+        # The coordinator's answer syncs both ways, like a field: answered in both places,
+        # the later answer wins.
+        mine = kinds.own_attendee(item)
+        values["response_status"] = mine.get("responseStatus") if mine else None
+    return values
 
 
 def differs(connection: GoogleConnection, event: Event, item: dict) -> bool:
@@ -35,11 +43,14 @@ def differs(connection: GoogleConnection, event: Event, item: dict) -> bool:
 
 
 def apply_fields(connection: GoogleConnection, event: Event, item: dict) -> bool:
-    """Copy the synced fields of a Google item onto the event; True when anything changed."""
+    """Copy the synced fields of a Google item onto the event, and what kind of event it is;
+    True when anything the calendar shows changed."""
     changed = differs(connection, event, item)
     for name, value in _remote_values(connection, event, item).items():
         setattr(event, name, value)
-    return changed
+    shown = (event.google_kind, event.response_status, event.google_details)
+    kinds.apply_facts(event, item)
+    return changed or shown != (event.google_kind, event.response_status, event.google_details)
 
 
 def settle_conflict(connection: GoogleConnection, event: Event, link: EventLink, item: dict) -> str:
@@ -72,8 +83,10 @@ def _portal_wins(event: Event, link: EventLink, item: dict, google_updated: date
     """Keep the portal's version (its pending push will overwrite Google's); Google's is lost."""
     fields = {"time", "title", "location", "notes"}
     loser = {"side": "google", **from_google(item, fields, event.time_zone)}
-    # Adopt Google's etag so our pending push overwrites this version on purpose.
+    # Adopt Google's etag so our pending push overwrites this version on purpose, and its
+    # fields, so the push sends every one in which the two differ.
     link.etag = item.get("etag")
+    link.synced_body = remembered_fields(item)
     link.google_updated = google_updated
     if _only_google_changed_the_rule(event, link, item):
         # E.g. Google's "this and following" ended the series where a new one begins:

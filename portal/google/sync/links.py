@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import insert, select
 
 from portal.extensions import db
+from portal.google.sync.body import remembered_fields
 from portal.google.sync.mapping import parse_rfc3339, rule_of
 from portal.models import EventLink, GoogleConnection, utcnow
 
@@ -102,4 +103,5 @@ def remembered(item: dict, version: int) -> dict:
         "synced_recurrence": rule_of(item),
         "synced_at": utcnow(),
         "remote_deleted": item.get("status") == "cancelled",
+        "synced_body": remembered_fields(item),
     }

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from portal.core.timezones import is_valid_zone
+from portal.google.sync import kinds
 from portal.models import Event, utcnow
 
 BUSY_TITLE = "Coordinoter appointment"
@@ -47,23 +48,62 @@ def instance_id_for(series_google_id: str, event: Event) -> str:
     return f"{series_google_id}_{event.original_start_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
-def to_google(event: Event, privacy_level: str) -> dict:
-    """The resource body to insert or patch for this event at this privacy level."""
+def to_google(event: Event, privacy_level: str, remembered: dict | None = None) -> dict:
+    """The whole body Google's copy of this event should have (a push sends what differs).
+
+    remembered: what the link keeps of Google's copy (sync/body.remembered_fields), which an
+    invitation's answer is written into.
+    """
+    if event.origin == "google":
+        return _google_owned_body(event, remembered)
+    return new_copy(event, privacy_level)
+
+
+def new_copy(event: Event, privacy_level: str) -> dict:
+    """The body of a copy the portal creates in Google (or keeps as its own there)."""
     fields = synced_fields(event, privacy_level)
     body: dict = {
         "summary": event.title if "title" in fields else BUSY_TITLE,
+        # What the level does not allow is cleared, not left out: a PATCH that omits a field
+        # keeps Google's old value, and lowering the level must take the notes back.
+        "location": (event.location or "") if "location" in fields else "",
+        "description": (event.notes or "") if "notes" in fields else "",
         "visibility": "private",
         "transparency": "transparent" if event.status == "cancelled" else "opaque",
         "extendedProperties": {"private": {PORTAL_ID_KEY: str(event.id)}},
         **_times_to_google(event),
     }
-    if "location" in fields:
-        body["location"] = event.location or ""
-    if "notes" in fields:
-        body["description"] = event.notes or ""
     if event.recurrence:
         body["recurrence"] = event.recurrence.split("\n")
     return body
+
+
+def _google_owned_body(event: Event, remembered: dict | None) -> dict:
+    """A Google event's fields the coordinator may change here; Google keeps the rest."""
+    allowed = kinds.changeable(event)
+    body: dict = {}
+    if "title" in allowed:
+        body["summary"] = event.title
+    if "location" in allowed:
+        body["location"] = event.location or ""
+    if "notes" in allowed:
+        body["description"] = event.notes or ""
+    if "time" in allowed:
+        body.update(_times_to_google(event))
+    if "recurrence" in allowed and event.recurrence:
+        body["recurrence"] = event.recurrence.split("\n")
+    if kinds.can_answer(event) and remembered and event.response_status:
+        body["attendees"] = _answered(remembered.get("attendee_list") or [], event)
+    return body
+
+
+def _answered(attendees: list[dict], event: Event) -> list[dict]:
+    """Google's attendee list with the coordinator's own answer set (an attendee may send
+    the list; Google takes only their own entry from it)."""
+    return [
+        {**person, "responseStatus": event.response_status} if person.get("self") else person
+        for person in attendees
+    ]
 
 
 def _times_to_google(event: Event) -> dict:

@@ -22,9 +22,17 @@ from portal.google.api.calls import Call, delete_call, insert_call, patch_call
 from portal.google.api.client import CalendarClient
 from portal.google.api.errors import GoogleApiError
 from portal.google.sync.activity import log_activity
+from portal.google.sync.answers import google_kept
+from portal.google.sync.body import changed_body, not_taken
 from portal.google.sync.conflicts import settle_conflict
 from portal.google.sync.links import link_for_event, new_link, remember
-from portal.google.sync.mapping import google_id_for, instance_id_for, snapshot, to_google
+from portal.google.sync.mapping import (
+    google_id_for,
+    instance_id_for,
+    new_copy,
+    snapshot,
+    to_google,
+)
 from portal.google.sync.reconcile import tombstone_from_google
 from portal.models import Event, EventLink, GoogleConnection, OutboxEntry, utcnow
 
@@ -36,7 +44,7 @@ BATCH_SIZE = 50
 class Plan:
     """What pushing one event does to Google's copy: insert, patch, delete, or skip."""
 
-    kind: str
+    kind: str  # "agree": nothing to send, Google holds this version already
     event: Event
     link: EventLink | None = None
     google_id: str | None = None
@@ -71,28 +79,46 @@ def plan_push(connection: GoogleConnection, event: Event, link: EventLink | None
         return Plan("skip", event, link, outcome="skipped")
     if link is not None and link.synced_version >= event.version:
         return Plan("skip", event, link, outcome="unchanged")
-    body = to_google(event, connection.privacy_level)
     if link is None:
+        if event.google_kind is not None:
+            # Invitations and Google's special events exist only where Google put them.
+            return Plan("skip", event, None, outcome="skipped")
+        # A new copy has nothing to clear: empty fields are left out.
+        body = {k: v for k, v in new_copy(event, connection.privacy_level).items() if v != ""}
         return Plan("insert", event, None, google_id_for(connection.id_prefix, event.id), body)
+    wanted = to_google(event, connection.privacy_level, link.synced_body)
+    body = changed_body(wanted, link.synced_body)
+    if not body:
+        # Google holds all of it already (only portal-side fields changed).
+        return Plan("agree", event, link)
     return Plan("patch", event, link, link.google_event_id, body)
 
 
 def _record(connection: GoogleConnection, plan: Plan, item: dict | None) -> str:
     """Note what Google holds now that a plan went through, and log it; returns the outcome."""
     event = plan.event
-    if plan.kind == "insert":
-        _link_event(connection, event, item, event.version)
-        _log_push(connection, event, f"“{event.title}” added to Google")
-        return "inserted"
-    if plan.kind == "patch":
-        remember(plan.link, item, event.version)
-        _log_push(connection, event, f"“{event.title}” updated in Google")
-        return "updated"
-    if plan.link is not None:
-        plan.link.remote_deleted = True
+    if plan.kind == "agree":
         plan.link.synced_version = event.version
-    _log_push(connection, event, f"“{event.title}” deleted from Google")
-    return "deleted"
+        return "unchanged"
+    if plan.kind == "delete":
+        if plan.link is not None:
+            plan.link.remote_deleted = True
+            plan.link.synced_version = event.version
+        _log_push(connection, event, f"“{event.title}” deleted from Google")
+        return "deleted"
+    if plan.kind == "insert":
+        link = _link_event(connection, event, item, event.version)
+    else:
+        link = plan.link
+        remember(link, item, event.version)
+    # Google may answer 200 and keep its own values (an invitation's organiser's title):
+    # what it did not take is shown, never logged as sent.
+    kept = not_taken(plan.body, item)
+    if kept:
+        return google_kept(connection, event, link, item, kept)
+    verb = "added to" if plan.kind == "insert" else "updated in"
+    _log_push(connection, event, f"“{event.title}” {verb} Google")
+    return "inserted" if plan.kind == "insert" else "updated"
 
 
 def push_pending(
@@ -213,6 +239,8 @@ def _carry_out(connection: GoogleConnection, plan: Plan, client: CalendarClient)
     """One plan on its own, where a refusal from Google can be understood."""
     if plan.kind == "skip":
         return plan.outcome
+    if plan.kind == "agree":
+        return _record(connection, plan, None)
     try:
         item = client.send(plan.call(connection.calendar_id))
     except GoogleApiError as exc:

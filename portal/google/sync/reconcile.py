@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.google.sync import kinds
 from portal.google.sync.activity import log_activity
 from portal.google.sync.conflicts import apply_fields, differs, settle_conflict
 from portal.google.sync.links import link_for_event, new_link, on_current_calendar, remember
@@ -176,6 +177,7 @@ def _create_from_google(
         fields = synced_fields(event, connection.privacy_level)
         for name, value in from_google(item, fields, user.time_zone).items():
             setattr(event, name, value)
+        kinds.apply_facts(event, item)
     scope.stage(event, item)
 
 
