@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from portal.calendar.layout import Shown
 from portal.calendar.week_links import WeekLinks
+from portal.google.sync import kinds
 from portal.models import EVENT_STATUSES, EVENT_TYPES
 
 # Statuses shown in red; any other status but "scheduled" is shown in green.
@@ -32,6 +33,11 @@ class Card:
     kind: str
     status: str
     tone: str
+    # Where it came from when Google made it: "Invitation", "Out of office" ... ("" if not).
+    google: str = ""
+    answer: str = ""
+    join: str = ""
+    join_label: str = ""
 
 
 class Cards:
@@ -52,15 +58,26 @@ class Cards:
     def _make(self, item: Shown) -> Card:
         status, kind = item.status, item.event_type
         participant = item.participant
+        classes = f"type-{kind} is-cancelled" if status == "cancelled" else f"type-{kind}"
+        if item.google_kind:
+            classes += f" google-{item.google_kind.replace('_', '-')}"
+        details = item.google_details or {}
+        conference = details.get("conference") or {}
+        google = kinds.label(item) or ("From Google" if item.origin == "google" else "")
         return Card(
             id=item.id,
-            classes=f"type-{kind} is-cancelled" if status == "cancelled" else f"type-{kind}",
+            classes=classes,
             edit=self._links.edit(item),
             title=self._links.repeats(item) + item.title,
             who=participant.name if participant is not None else "",
             location=item.location or "",
-            kind=EVENT_TYPES.get(kind, kind),
+            # A Google event the coordinator has not given a type says what Google made it.
+            kind="" if google and kind == "other" else EVENT_TYPES.get(kind, kind),
             # Scheduled is the usual case, and goes without a badge.
             status="" if status == "scheduled" else EVENT_STATUSES.get(status, status),
             tone="bad" if status in BAD_STATUSES else "ok",
+            google=google,
+            answer=kinds.RESPONSES.get(item.response_status, "") if kinds.can_answer(item) else "",
+            join=conference.get("url", ""),
+            join_label=f"Join {conference.get('label') or 'the call'}",
         )

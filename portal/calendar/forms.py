@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.calendar.description import description_text
 from portal.calendar.operations import EventData
 from portal.calendar.recurrence import Repeat
 from portal.calendar.rules import (
@@ -62,6 +63,17 @@ def _strip(value: str | None) -> str | None:
 def _drop_nul(value: str | None) -> str | None:
     """NUL characters are never meant, and PostgreSQL refuses them in text columns."""
     return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def participant_choices(participants: list[Participant]) -> list[tuple[str, str]]:
+    """The participant select's choices: none, or one of the business's participants."""
+    return [("", "No participant")] + [(str(p.id), p.name) for p in participants]
+
+
+def check_participant(field) -> None:
+    """Only a participant of this business (or none); the message says so in words."""
+    if field.data not in {value for value, _label in field.choices}:
+        raise ValidationError("Choose one of your practice's participants.")
 
 
 class EventForm(PortalForm):
@@ -125,9 +137,7 @@ class EventForm(PortalForm):
         scoped: the form edits one occurrence of a series, so it asks what the change applies to.
         """
         super().__init__(*args, **kwargs)
-        self.participant_id.choices = [("", "No participant")] + [
-            (str(p.id), p.name) for p in participants
-        ]
+        self.participant_id.choices = participant_choices(participants)
         if custom_rule:
             shown = custom_rule if len(custom_rule) <= 80 else custom_rule[:79] + "…"
             self.repeat.choices = [*self.repeat.choices, (CUSTOM, f"Keep its rule: {shown}")]
@@ -137,9 +147,7 @@ class EventForm(PortalForm):
 
     def validate_participant_id(self, field) -> None:
         """Only a participant of this business (or none)."""
-        known = {value for value, _label in field.choices}
-        if field.data not in known:
-            raise ValidationError("Choose one of your practice's participants.")
+        check_participant(field)
 
     def validate_time_zone(self, field) -> None:
         """An IANA zone this machine knows."""
@@ -316,7 +324,8 @@ def initial_for_event(event: Event, series: Event | None = None) -> dict:
         "all_day": event.all_day,
         "time_zone": event.time_zone,
         "location": event.location,
-        "notes": event.notes,
+        # Google's HTML descriptions are edited as the text they show (see keep_description).
+        "notes": description_text(event.notes),
         "internal_notes": event.internal_notes,
         "status": event.status,
         "cancel_reason": event.cancel_reason,

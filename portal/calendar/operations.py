@@ -7,8 +7,12 @@ from datetime import date, datetime
 
 from portal.core.timezones import is_valid_zone
 from portal.extensions import db
+from portal.google.sync import kinds
 from portal.google.sync.outbox import record_change
 from portal.models import EVENT_STATUSES, EVENT_TYPES, Event, Participant, User, utcnow
+
+# The answers a coordinator can give to an invitation (Google's responseStatus values).
+ANSWERS = ("accepted", "tentative", "declined")
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,18 @@ def update_event(event: Event, data: EventData) -> Event:
     """Change an event, bump its version and queue it for Google; flushes."""
     _check(event.business_id, data)
     _apply(event, data)
+    bump_version(event)
+    db.session.flush()
+    record_change(event)
+    return event
+
+
+def answer_invitation(event: Event, response: str) -> Event:
+    """Give the coordinator's answer to an invitation and queue it for Google; flushes."""
+    if not kinds.can_answer(event) or response not in ANSWERS:
+        raise ValueError("only an invitation can be answered, with accepted, tentative or declined")
+    event.response_status = response
+    event.updated_at = utcnow()
     bump_version(event)
     db.session.flush()
     record_change(event)

@@ -36,6 +36,8 @@ def _shown_in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElement
         Event.deleted_at.is_(None),
         # Deleted in Google is kept as a record but never shown, even if only partly applied.
         or_(Event.deleted_by.is_(None), Event.deleted_by != "google"),
+        # A declined invitation is not an appointment (it stays, and can be answered again).
+        func.coalesce(Event.response_status, "") != "declined",
         or_(timed, all_day),
     )
 

@@ -8,8 +8,6 @@ from flask import (
     Blueprint,
     abort,
     g,
-    make_response,
-    redirect,
     render_template,
     request,
     url_for,
@@ -17,9 +15,13 @@ from flask import (
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from portal.auth.access import get_event
 from portal.calendar.cards import Cards
 from portal.calendar.forms import EventForm, initial_for_event, initial_for_new
+from portal.calendar.google_form import (
+    description_preview,
+    keep_description,
+)
+from portal.calendar.google_views import save_google, show_google
 from portal.calendar.layout import build_week, monday_of
 from portal.calendar.operations import delete_event
 from portal.calendar.queries import (
@@ -49,18 +51,18 @@ from portal.calendar.recurrence_ops import (
 from portal.calendar.rule_lines import Original
 from portal.calendar.rules import parse_rule
 from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, to_local, today_in
+from portal.calendar.view_support import CHANGED, live_event, saved, viewer_zone
 from portal.calendar.week_cache import rendered_weeks
 from portal.calendar.week_links import WeekLinks
 from portal.core.htmx import is_htmx, render
-from portal.core.timezones import AUSTRALIAN_ZONES, DEFAULT_ZONE, is_valid_zone
+from portal.core.timezones import AUSTRALIAN_ZONES
 from portal.extensions import db
+from portal.google.sync import kinds
 from portal.models import Event, utcnow
 from portal.participants.queries import participants_of
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
-# The htmx event a saved change announces; the week region reloads itself when it hears it.
-CHANGED = "calendarChanged"
 # Poll answers are about this instant only.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -69,7 +71,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 @login_required
 def week():
     """The week view (grid and agenda) in the coordinator's own time zone."""
-    zone_name = _viewer_zone()
+    zone_name = viewer_zone()
     today = today_in(zone_name)
     monday = monday_of(request.args.get("week"), today)
     # Taken before the week is read, so a change landing in between costs the poller one
@@ -107,7 +109,7 @@ def fingerprint():
         # login_required would redirect, and htmx would follow to the login page; HX-Refresh
         # reloads the whole page instead, which then goes to the login form.
         return "", 401, {"HX-Refresh": "true", **NO_STORE}
-    zone_name = _viewer_zone()
+    zone_name = viewer_zone()
     monday = monday_of(request.args.get("week"), today_in(zone_name))
     if request.args.get("seen") == week_fingerprint(current_user.id, monday, zone_name):
         return "", 204, NO_STORE
@@ -118,7 +120,7 @@ def fingerprint():
 @login_required
 def new():
     """An empty event form, starting at the hour (or on the day) that was clicked."""
-    zone_name = _viewer_zone()
+    zone_name = viewer_zone()
     start = _requested_start(request.args.get("start"), zone_name)
     all_day = request.args.get("all_day") == "1"
     form = _form_for(data=initial_for_new(start, zone_name, all_day))
@@ -143,9 +145,11 @@ def create():
 @login_required
 def edit(event_id: int):
     """The form for an existing event (a series as a whole), in the event's own time zone."""
-    event = _live_event(event_id)
+    event = live_event(event_id)
     if event.is_exception and original_of(event) is not None:
         return occurrence_form(event.series_id, occurrence_key(original_of(event)))
+    if event.google_kind:
+        return show_google(event)
     form = _form_for(data=initial_for_event(event), custom_rule=_custom_rule(event))
     return _show_form(form, event)
 
@@ -154,15 +158,19 @@ def edit(event_id: int):
 @login_required
 def update(event_id: int):
     """Save changes to an event; the form again with a 400 when something is wrong."""
-    event = _live_event(event_id)
+    event = live_event(event_id)
     if event.is_exception and original_of(event) is not None:
         return save_occurrence(event.series_id, occurrence_key(original_of(event)))
+    if event.google_kind:
+        return save_google(event)
     form = _form_for(custom_rule=_custom_rule(event))
     if not form.validate_on_submit():
         return _show_form(form, event, 400)
     # A single event may start repeating here, and a series stop.
     return _attempt(
-        lambda: edit_series(event, form.to_data(), form.recurrence(event.recurrence)),
+        lambda: edit_series(
+            event, keep_description(event, form.to_data()), form.recurrence(event.recurrence)
+        ),
         form,
         lambda status: _show_form(form, event, status),
     )
@@ -172,13 +180,15 @@ def update(event_id: int):
 @login_required
 def delete(event_id: int):
     """Delete an event (a series with all its occurrences): tombstones, kept and sent to Google."""
-    event = _live_event(event_id)
+    event = live_event(event_id)
+    if not kinds.can_delete(event):
+        return show_google(event, 400, error="Decline an invitation instead of deleting it.")
     if event.is_series:
         delete_series(event)
     else:
         delete_event(event)
     db.session.commit()
-    return _saved(event)
+    return saved(event)
 
 
 @bp.get("/events/<int:event_id>/occurrences/<key>/edit")
@@ -186,6 +196,9 @@ def delete(event_id: int):
 def occurrence_form(event_id: int, key: str):
     """The form for one occurrence of a series, asking what a change applies to."""
     master, original, exception = _occurrence(event_id, key)
+    if master.google_kind:
+        # Google's special events are changed as a whole series (its rule is Google's).
+        return show_google(master)
     shown = exception or occurrence_at(master, original)
     values = initial_for_event(shown, series=master)
     form = _form_for(data=values, custom_rule=_custom_rule(master), scoped=True)
@@ -197,12 +210,14 @@ def occurrence_form(event_id: int, key: str):
 def save_occurrence(event_id: int, key: str):
     """Save a change to this occurrence, to it and the following ones, or to all of them."""
     master, original, exception = _occurrence(event_id, key)
+    if master.google_kind:
+        return save_google(master)
     form = _form_for(custom_rule=_custom_rule(master), scoped=True)
     if not form.validate_on_submit():
         return _show_form(form, master, 400, occurrence=key)
 
     def change() -> Event:
-        data, scope = form.to_data(), form.scope.data
+        data, scope = keep_description(exception or master, form.to_data()), form.scope.data
         if scope == "this":
             return edit_occurrence(master, original, data)
         rule = form.recurrence(master.recurrence)
@@ -219,6 +234,8 @@ def save_occurrence(event_id: int, key: str):
 def delete_occurrences(event_id: int, key: str):
     """Delete this occurrence, it and the following ones, or the whole series."""
     master, original, _exception = _occurrence(event_id, key)
+    if not kinds.can_delete(master):
+        return show_google(master, 400, error="Decline an invitation instead of deleting it.")
     scope = request.form.get("scope", "this")
     if scope == "this":
         changed = delete_occurrence(master, original)
@@ -229,7 +246,7 @@ def delete_occurrences(event_id: int, key: str):
     else:
         abort(400)
     db.session.commit()
-    return _saved(changed)
+    return saved(changed)
 
 
 @bp.get("/dismiss")
@@ -239,27 +256,13 @@ def dismiss():
     return ""
 
 
-def _viewer_zone() -> str:
-    """The coordinator's zone; a broken stored value must not break the calendar."""
-    zone_name = current_user.time_zone
-    return zone_name if is_valid_zone(zone_name) else DEFAULT_ZONE
-
-
-def _live_event(event_id: int) -> Event:
-    """An event the coordinator may reach (auth/access.py) that is not a tombstone, else 404."""
-    event = get_event(event_id)
-    if event.is_deleted:
-        abort(404)
-    return event
-
-
 def _occurrence(event_id: int, key: str) -> tuple[Event, Original, Event | None]:
     """A live series of this business, one of its occurrences and the exception replacing it.
 
     404 for another business's, a deleted or a cancelled one; 400 for a key that names no
     occurrence of the series.
     """
-    master = _live_event(event_id)
+    master = live_event(event_id)
     if not master.is_series or master.is_exception:
         abort(404)
     try:
@@ -290,7 +293,7 @@ def _attempt(change, form: EventForm, show_form):
         form[error.field].errors.append(str(error))
         return show_form(400)
     db.session.commit()
-    return _saved(changed)
+    return saved(changed)
 
 
 def _form_for(**kwargs) -> EventForm:
@@ -332,24 +335,9 @@ def _show_form(form: EventForm, event: Event | None, status: int = 200, occurren
         action=action,
         delete_action=delete_action,
         zones=AUSTRALIAN_ZONES,
+        notes_preview=description_preview(event),
         back=url_for("calendar.week", week=_week_of(form.start_date.data)),
     )
-
-
-def _saved(event: Event):
-    """htmx: close the modal and tell the week to reload; otherwise back to the event's week."""
-    if is_htmx():
-        response = make_response("", 200)
-        response.headers["HX-Trigger"] = CHANGED
-        return response
-    return redirect(url_for("calendar.week", week=_first_day(event).isoformat()))
-
-
-def _first_day(event: Event) -> date:
-    """The event's first day as the coordinator sees it."""
-    if event.all_day:
-        return event.start_date
-    return to_local(event.start_at, _viewer_zone()).date()
 
 
 def _week_of(day: date | None) -> str | None:
