@@ -38,7 +38,7 @@ def show_google(event: Event, status: int = 200, form=None, error: str = ""):
         "calendar/event.html",
         "calendar/_google_event.html",
         status,
-        partial="calendar/_google_event.html",
+        dialog="calendar/_google_event.html",
         form=form,
         event=event,
         facts=google_facts(event, viewer_zone()),
