@@ -67,6 +67,8 @@ class Day:
     is_today: bool
     all_day: list[Shown] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+    # Time labels of the timed events shown in the all-day row (a working location's hours).
+    note_labels: dict[int, str] = field(default_factory=dict)
 
     @cached_property
     def heading(self) -> str:
@@ -76,7 +78,10 @@ class Day:
     @property
     def agenda(self) -> list[tuple[str, Shown]]:
         """The day's events in order, each with its time label: all-day first."""
-        items = [(_all_day_label(event, self.date), event) for event in self.all_day]
+        items = [
+            (self.note_labels.get(id(event)) or _all_day_label(event, self.date), event)
+            for event in self.all_day
+        ]
         ordered = sorted(self.blocks, key=lambda b: (b.start_minute, b.end_minute, b.event.id))
         return items + [(block.label, block.event) for block in ordered]
 
@@ -148,6 +153,10 @@ def build_week(events: list[Shown], monday: date, zone_name: str, today: date) -
         start = to_local(event.start_at, zone_name).replace(tzinfo=None)
         end = to_local(event.end_at, zone_name).replace(tzinfo=None)
         label = _time_label(event, start, end, zone_name)
+        if event.google_kind == "working_location":
+            # Where the coordinator works is a note on the day, not a block of appointments.
+            _note_on_days(days, event, start, end, label)
+            continue
         # Only the days from its start to its end can hold a piece of it.
         first = max((start.date() - monday).days, 0)
         last = min((end.date() - monday).days, 6)
@@ -157,9 +166,18 @@ def build_week(events: list[Shown], monday: date, zone_name: str, today: date) -
                 day.blocks.append(block)
     for day in days:
         # Single events and occurrences of series arrive separately; the chips go by date.
-        day.all_day.sort(key=lambda event: (event.start_date, event.id))
+        day.all_day.sort(key=lambda event: (event.start_date or monday, event.id))
         _arrange_side_by_side(day.blocks)
     return Week(monday, zone_name, days)
+
+
+def _note_on_days(days: list[Day], event: Shown, start: datetime, end: datetime, label: str):
+    """A timed event shown in the all-day row of each day it touches."""
+    last = max(start, end - timedelta(microseconds=1)).date()
+    for day in days:
+        if start.date() <= day.date <= last:
+            day.all_day.append(event)
+            day.note_labels[id(event)] = label
 
 
 def _block_on(day: date, event: Shown, start: datetime, end: datetime, label: str) -> Block | None:

@@ -172,7 +172,10 @@ def test_busy_time_and_working_locations_are_marked_on_the_week(client, coordina
     )
     db.session.commit()
     page = client.get("/calendar").get_data(as_text=True)
-    assert "google-out-of-office" in page and "google-working-location" in page
+    assert 'class="wk-event type-other google-out-of-office' in page
+    # A working location is a note on the day (the all-day row), not a block of hours.
+    assert 'class="wk-chip type-other google-working-location' in page
+    assert 'class="wk-event type-other google-working-location' not in page
     assert '<span class="badge google">Out of office</span>' in page
     assert '<span class="badge google">From Google</span>' in page
 
