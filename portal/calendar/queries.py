@@ -1,7 +1,7 @@
 """Reading the calendar: the events a coordinator sees in a week, and a cheap fingerprint of them.
 
-Both use one filter (`_shown_in_week`), so the fingerprint changes exactly when the week's
-content can have changed.
+Both start from one filter (`_in_week`; the grid leaves out declined invitations, which the
+week lists apart), so the fingerprint changes exactly when the week's content can have changed.
 """
 
 from __future__ import annotations
@@ -18,8 +18,16 @@ from portal.calendar.timeutil import start_of_day
 from portal.extensions import db
 from portal.models import Event, Participant
 
+# A declined invitation is not an appointment: the week lists it apart, to be answered again.
+_DECLINED = func.coalesce(Event.response_status, "") == "declined"
+
 
 def _shown_in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElement[bool]:
+    """The owner's live events overlapping the week, but declined invitations."""
+    return and_(_in_week(owner_id, monday, zone_name), not_(_DECLINED))
+
+
+def _in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElement[bool]:
     """The owner's live events overlapping the week that starts on monday in zone_name."""
     next_monday = monday + timedelta(days=7)
     week_start, week_end = start_of_day(monday, zone_name), start_of_day(next_monday, zone_name)
@@ -36,8 +44,6 @@ def _shown_in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElement
         Event.deleted_at.is_(None),
         # Deleted in Google is kept as a record but never shown, even if only partly applied.
         or_(Event.deleted_by.is_(None), Event.deleted_by != "google"),
-        # A declined invitation is not an appointment (it stays, and can be answered again).
-        func.coalesce(Event.response_status, "") != "declined",
         or_(timed, all_day),
     )
 
@@ -86,6 +92,7 @@ def series_in_week(owner_id: int, monday: date, zone_name: str) -> list[Occurren
             Event.recurrence != "",
             Event.deleted_at.is_(None),
             or_(Event.deleted_by.is_(None), Event.deleted_by != "google"),
+            not_(_DECLINED),
             starts_in_time,
         )
         .order_by(Event.id)
@@ -99,6 +106,28 @@ def series_in_week(owner_id: int, monday: date, zone_name: str) -> list[Occurren
         for master in masters
         for occurrence in expand(master, exceptions[master.id], window)
     ]
+
+
+def declined_in_week(owner_id: int, monday: date, zone_name: str) -> list[Event]:
+    """The invitations the owner declined that fall in the week (a series: once, by name)."""
+    window = week_window(monday, zone_name)
+    series_reaching = and_(
+        Event.recurrence.is_not(None),
+        or_(Event.start_at < window.end_at, Event.start_date < window.end_day),
+    )
+    stmt = (
+        select(Event)
+        .options(*_AS_DRAWN)
+        .where(
+            Event.owner_id == owner_id,
+            Event.deleted_at.is_(None),
+            Event.series_id.is_(None),
+            _DECLINED,
+            or_(_in_week(owner_id, monday, zone_name), series_reaching),
+        )
+        .order_by(Event.start_date, Event.start_at, Event.id)
+    )
+    return list(db.session.scalars(stmt))
 
 
 def week_window(monday: date, zone_name: str) -> Window:
@@ -178,7 +207,8 @@ def _may_show_in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElem
         ),
     )
     return or_(
-        _shown_in_week(owner_id, monday, zone_name),
+        # Declined invitations too: the week lists them apart.
+        _in_week(owner_id, monday, zone_name),
         Event.id.in_(masters),
         Event.series_id.in_(masters),
     )

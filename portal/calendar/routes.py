@@ -25,6 +25,7 @@ from portal.calendar.google_views import save_google, show_google
 from portal.calendar.layout import build_week, monday_of
 from portal.calendar.operations import delete_event
 from portal.calendar.queries import (
+    declined_in_week,
     series_in_week,
     visible_events_in_week,
     week_fingerprint,
@@ -92,6 +93,7 @@ def _draw_week(monday: date, zone_name: str, today: date) -> str:
     return render_template(
         "calendar/_week.html",
         week=build_week(events, monday, zone_name, today),
+        declined=declined_in_week(current_user.id, monday, zone_name),
         links=links,
         cards=Cards(links),
     )
