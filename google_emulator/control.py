@@ -145,6 +145,12 @@ def insert_event(calendar_id: str) -> tuple[Response, int]:
     return jsonify(get_state().user_insert_event(calendar_id, _json())), 201
 
 
+@bp.post("/calendars/<calendar_id>/raw-events")
+def store_raw_event(calendar_id: str) -> tuple[Response, int]:
+    """Store an event exactly as given, past the API's checks (e.g. a start with no end)."""
+    return jsonify(get_state().store_as_is(calendar_id, _json())), 201
+
+
 @bp.get("/calendars/<calendar_id>/events/<event_id>")
 def get_event(calendar_id: str, event_id: str) -> Response:
     """One event (or instance), deleted ones included."""
