@@ -12,13 +12,16 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.google.account.connection import disconnect_pending, get_connection, is_stale
+from portal.google.account.lost_calendar import lost_calendar_message
 from portal.google.account.oauth import is_configured
 from portal.google.intervals import SAFETY_NET_AFTER, in_words
 from portal.google.realtime.address import webhook_reach
 from portal.google.realtime.channels import live_channels
 from portal.google.sync.activity import median_latency_ms, recent_activity, unreviewed_conflicts
+from portal.google.sync.skipped import open_skips
 from portal.google.worker import enqueue
-from portal.models import GoogleConnection, SyncLog, User, WatchChannel
+from portal.models import GoogleConnection, OutboxEntry, SyncLog, User, WatchChannel
+from portal.models.google import CALENDAR_GONE
 from portal.models.types import utcnow
 
 # States during which something is under way, so the card refreshes itself.
@@ -39,6 +42,10 @@ class GoogleCard:
     channel: WatchChannel | None = None
     latency_ms: int | None = None
     webhook_warning: str | None = None
+    # Google events the pulls had to leave out, still out (newest first).
+    skipped: list[SyncLog] = field(default_factory=list)
+    # Portal events whose changes wait for Google (shown while the calendar is gone).
+    waiting: int = 0
 
     @property
     def polling(self) -> bool:
@@ -55,7 +62,7 @@ class GoogleCard:
 
 def card_state(connection: GoogleConnection | None, configured: bool) -> str:
     """One of: not_configured, not_connected, connecting, disconnecting, importing,
-    connected, needs_reconnect, error."""
+    connected, needs_reconnect, calendar_gone, error."""
     if not configured:
         return "not_configured"
     if connection is None:
@@ -65,8 +72,8 @@ def card_state(connection: GoogleConnection | None, configured: bool) -> str:
     if connection.state == "disconnected":
         pending = disconnect_pending(connection) and not is_stale(connection)
         return "disconnecting" if pending else "not_connected"
-    if connection.state == "needs_reconnect":
-        return "needs_reconnect"
+    if connection.state in ("needs_reconnect", CALENDAR_GONE):
+        return connection.state
     if _has_fresh_error(connection):
         return "error"
     return connection.state
@@ -87,6 +94,10 @@ def build_card(user: User) -> GoogleCard:
     card.message = connection.last_error
     card.activity = recent_activity(connection.id, limit=10)
     card.conflicts = unreviewed_conflicts(connection.id)
+    card.skipped = open_skips(connection)
+    if connection.state == CALENDAR_GONE:
+        card.message = connection.last_error or lost_calendar_message(connection)
+        card.waiting = waiting_changes(user.id)
     if connection.is_active:
         card.next_renewal = next_channel_renewal(connection.id)
         card.pull_running = enqueue.pull_in_progress(connection.id)
@@ -119,9 +130,18 @@ def next_channel_renewal(connection_id: int) -> datetime | None:
     return db.session.scalar(stmt)
 
 
+def waiting_changes(user_id: int) -> int:
+    """How many of the coordinator's events have changes not sent to Google yet."""
+    stmt = select(func.count(func.distinct(OutboxEntry.event_id))).where(
+        OutboxEntry.user_id == user_id, OutboxEntry.processed_at.is_(None)
+    )
+    return db.session.scalar(stmt) or 0
+
+
 def needs_reconnect(user: User) -> GoogleConnection | None:
-    """The coordinator's connection when it needs a reconnect (for the banner), else None."""
+    """The coordinator's connection when sync has stopped until they act, for the banner:
+    a reconnect (needs_reconnect) or another calendar (calendar_gone). Else None."""
     connection = get_connection(user.id)
-    if connection is not None and connection.state == "needs_reconnect":
+    if connection is not None and connection.state in ("needs_reconnect", CALENDAR_GONE):
         return connection
     return None

@@ -58,6 +58,12 @@ def _active_connection() -> GoogleConnection:
     return _own_connection(lambda connection: connection.is_active)
 
 
+def _choosing() -> GoogleConnection:
+    """The current coordinator's connection if a calendar may be chosen now (live, or its
+    calendar lost), else 404."""
+    return _own_connection(lambda connection: connection.may_choose_calendar)
+
+
 def _disconnectable() -> GoogleConnection:
     """The current coordinator's connection if it is live or broken, else 404."""
     return _own_connection(lambda connection: connection.is_linked)
@@ -130,7 +136,7 @@ def _connect_failed(message: str, purpose: str):
 @login_required
 def calendar_picker():
     """The list of the account's writable calendars, plus a new dedicated one."""
-    connection = _active_connection()
+    connection = _choosing()
     try:
         calendars = writable_calendars(connection)
     except ConnectionRefused as refused:
@@ -151,7 +157,7 @@ def calendar_picker():
 @login_required
 def change_calendar():
     """Sync with another calendar; a new dedicated one may need one more Google consent."""
-    connection = _active_connection()
+    connection = _choosing()
     form = _posted(CalendarForm())
     chosen = form.calendar_id.data
     try:

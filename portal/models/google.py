@@ -28,11 +28,25 @@ def new_id_prefix() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
-CONNECTION_STATES = ("connecting", "importing", "connected", "needs_reconnect", "disconnected")
+# The synced calendar was deleted in Google or is no longer shared with the account: the
+# account stays linked and changes keep queuing, but nothing syncs until the coordinator
+# chooses a calendar (the same one, once it is back, or another).
+CALENDAR_GONE = "calendar_gone"
+CONNECTION_STATES = (
+    "connecting",
+    "importing",
+    "connected",
+    "needs_reconnect",
+    CALENDAR_GONE,
+    "disconnected",
+)
 # Sync jobs talk to Google for these.
 ACTIVE_STATES = ("importing", "connected")
-# The Google account counts as taken: live, or broken until the coordinator reconnects.
-LINKED_STATES = (*ACTIVE_STATES, "needs_reconnect")
+# The Google account counts as taken: live, or stopped until the coordinator reconnects or
+# chooses another calendar.
+LINKED_STATES = (*ACTIVE_STATES, "needs_reconnect", CALENDAR_GONE)
+# A calendar may be chosen: while syncing, or to resume after the calendar was lost.
+CHOOSING_STATES = (*ACTIVE_STATES, CALENDAR_GONE)
 # Portal changes are queued for Google: linked, or being connected (they must reach Google
 # once the sign-in or the reconnect finishes).
 QUEUING_STATES = ("connecting", *LINKED_STATES)
@@ -56,7 +70,11 @@ def _state_in(states: tuple[str, ...], doc: str) -> hybrid_property[bool]:
     return hybrid_property(on_row, expr=in_query)
 
 
-_LINKED = "state IN (" + ", ".join(f"'{state}'" for state in LINKED_STATES) + ")"
+# The states the unique index below names, as its migration wrote them. It closes the race of
+# two sign-ins finishing at once; a calendar_gone row is not signing in, and it keeps its
+# refresh token, which connection._linked_elsewhere counts as taken too.
+_INDEXED_STATES = (*ACTIVE_STATES, "needs_reconnect")
+_LINKED = "state IN (" + ", ".join(f"'{state}'" for state in _INDEXED_STATES) + ")"
 
 
 class GoogleConnection(db.Model):
@@ -110,6 +128,9 @@ class GoogleConnection(db.Model):
     )
     queues_changes = _state_in(
         QUEUING_STATES, "Whether the portal's changes are queued for Google."
+    )
+    may_choose_calendar = _state_in(
+        CHOOSING_STATES, "Whether the coordinator may choose the calendar to sync with now."
     )
 
     @property

@@ -12,6 +12,7 @@ from sqlalchemy import delete, or_, select, update
 
 from portal.extensions import db
 from portal.google.account.clients import client_for, fresh_client
+from portal.google.account.crypto import TokenDecryptError
 from portal.google.account.oauth import (
     CALENDAR_APP_CREATED,
     CALENDAR_EVENTS,
@@ -29,6 +30,7 @@ from portal.google.api.errors import GoogleApiError
 from portal.google.sync.activity import log_activity
 from portal.google.sync.outbox import requeue_linked_events
 from portal.models import PRIVACY_LEVELS, EventLink, GoogleConnection, User, WatchChannel
+from portal.models.google import CALENDAR_GONE
 from portal.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,10 @@ APP_CREATED_MESSAGE = (
 GOOGLE_TROUBLE = (
     "Google did not answer while we were setting up the sync. Nothing was changed; please try "
     "again in a minute."
+)
+TOKENS_UNREADABLE = (
+    "Coordinoter could not use its stored access to Google. Nothing was changed; please "
+    "sign in with Google again (Disconnect, then Sign in with Google)."
 )
 STILL_DISCONNECTING = (
     "Coordinoter is still disconnecting from Google. Please wait a moment and try again."
@@ -173,7 +179,7 @@ def complete_connection(user: User, authorization: Authorization) -> GoogleConne
 def complete_dedicated_calendar(user: User, authorization: Authorization) -> GoogleConnection:
     """After the incremental sign-in: create the “Coordinoter” calendar and sync with it."""
     connection = get_connection(user.id)
-    if connection is None or not connection.is_active:
+    if connection is None or not connection.may_choose_calendar:
         raise ConnectionRefused("Connect Google Calendar first, then choose a calendar.")
     chosen = authorization.userinfo.get("email") or "another account"
     if str(authorization.userinfo["sub"]) != connection.google_sub:
@@ -255,6 +261,9 @@ def _list_writable(client: CalendarClient) -> list[dict]:
         entries = client.list_calendars()
     except (GoogleApiError, ReconnectNeeded) as exc:
         raise ConnectionRefused(GOOGLE_TROUBLE) from exc
+    except TokenDecryptError as exc:
+        log.error("stored tokens unreadable: %s", exc)
+        raise ConnectionRefused(TOKENS_UNREADABLE) from exc
     writable = [e for e in entries if e.get("accessRole") in WRITABLE_ROLES and e.get("id")]
     return sorted(writable, key=lambda e: (not e.get("primary"), (e.get("summary") or "").lower()))
 
@@ -273,8 +282,13 @@ def _primary(calendars: list[dict], email: str) -> dict:
 
 
 def choose_calendar(connection: GoogleConnection, calendar_id: str, summary: str) -> bool:
-    """Sync with another calendar: forget the sync token and import it; True if it changed."""
-    if calendar_id == connection.calendar_id:
+    """Sync with another calendar: forget the sync token and import it; True if it changed.
+
+    After the calendar was lost, choosing one (the same one, back again, included) resumes:
+    the changes that waited meanwhile go to it with the import.
+    """
+    resuming, same = connection.state == CALENDAR_GONE, calendar_id == connection.calendar_id
+    if same and not resuming:
         return False
     old = connection.calendar_summary or connection.calendar_id or "no calendar"
     connection.calendar_id = calendar_id
@@ -282,8 +296,15 @@ def choose_calendar(connection: GoogleConnection, calendar_id: str, summary: str
     connection.sync_token = None
     connection.import_count = 0
     connection.state = "importing"
+    if resuming:
+        # The card's “calendar gone” message: no longer true.
+        connection.last_error = connection.last_error_at = None
     db.session.flush()
-    log_activity(connection, "connect", f"Sync calendar changed from “{old}” to “{summary}”.")
+    if same:
+        message = f"Syncing with “{summary}” again; the changes kept meanwhile go to it."
+    else:
+        message = f"Sync calendar changed from “{old}” to “{summary}”."
+    log_activity(connection, "connect", message)
     return True
 
 

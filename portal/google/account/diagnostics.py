@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from portal.core.queue import redis_connection
 from portal.extensions import db
 from portal.google.account.connection import get_connection
+from portal.google.account.lost_calendar import lost_calendar_message
 from portal.google.account.oauth import is_configured
 from portal.google.account.tokens import ConnectionTokens, ReconnectNeeded
 from portal.google.api.client import CalendarClient
@@ -29,7 +30,9 @@ from portal.google.intervals import CHANNELS_EVERY, SAFETY_NET_AFTER, in_words
 from portal.google.realtime.address import webhook_address, webhook_reach
 from portal.google.realtime.channels import live_channels
 from portal.google.realtime.heard import last_heard_at
+from portal.google.sync.skipped import open_skips
 from portal.models import GoogleConnection, User, WatchChannel, utcnow
+from portal.models.google import CALENDAR_GONE
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +46,15 @@ CALENDAR = "Your calendar is reachable"
 CHANNEL = "Live updates from Google are on"
 LAST_NOTICE = "Last change notice from Google"
 WEBHOOK = "Google can reach this server"
+ALL_IN = "Every Google event was brought in"
 
 GOOGLE_SILENT = "Google did not answer; try again in a minute."
 ON_THE_CARD = "Open Business Portal → Manage Integrations and look at the Google Calendar card."
 RECONNECT = "Open Business Portal → Manage Integrations and press Reconnect on the Google card."
+CHOOSE_CALENDAR = (
+    "Open Business Portal → Manage Integrations and press “Choose another calendar” on the "
+    "Google card (choose the same one if it is back in Google)."
+)
 SAFETY_NET = f"Changes made in Google still arrive within {in_words(SAFETY_NET_AFTER)}."
 CHANNELS_AGAIN = in_words(CHANNELS_EVERY)
 
@@ -72,6 +80,10 @@ def run_checks(user: User, timeout: float = CHECK_TIMEOUT) -> list[Check]:
             checks += check_google(connection, config, timeout)
             checks.append(check_channel(connection))
             checks.append(check_last_notice(connection))
+            # Shown only when it fails: a healthy sync has nothing to say here.
+            skipped = check_skipped(connection)
+            if skipped is not None:
+                checks.append(skipped)
     checks.append(check_webhook(config))
     return checks
 
@@ -97,6 +109,9 @@ def check_connected(connection: GoogleConnection | None) -> Check:
     if connection is not None and connection.state == "needs_reconnect":
         reason = connection.last_error or "Google no longer accepts Coordinoter's access."
         return Check(CONNECTED, False, reason, RECONNECT)
+    if connection is not None and connection.state == CALENDAR_GONE:
+        reason = connection.last_error or lost_calendar_message(connection)
+        return Check(CONNECTED, False, reason, CHOOSE_CALENDAR)
     if connection is not None and connection.state == "connecting":
         return Check(
             CONNECTED,
@@ -267,6 +282,25 @@ def check_last_notice(connection: GoogleConnection) -> Check:
             "None yet. Google sends one when an event changes in your Google Calendar.",
         )
     return Check(LAST_NOTICE, True, f"Received {age_in_words(max(times), utcnow())}.")
+
+
+def check_skipped(connection: GoogleConnection) -> Check | None:
+    """A failed check naming the Google events the sync had to leave out; None if none."""
+    rows = open_skips(connection)
+    if not rows:
+        return None
+    count = len(rows)
+    named = "; ".join(f"“{row.detail['title']}” — {row.detail['reason']}" for row in rows[:3])
+    more = f"; and {count - 3} more" if count > 3 else ""
+    return Check(
+        ALL_IN,
+        False,
+        f"{count} Google event{'' if count == 1 else 's'} could not be brought in: "
+        f"{named}{more}. Everything else syncs as usual.",
+        "Change or delete "
+        + ("that event" if count == 1 else "those events")
+        + " in Google Calendar and Coordinoter tries again. The Google card lists them.",
+    )
 
 
 def check_webhook(config: Mapping[str, Any]) -> Check:

@@ -1,4 +1,8 @@
-"""Pull: Google's changes into the portal, incremental by sync token, full when Google says so."""
+"""Pull: Google's changes into the portal, incremental by sync token, full when Google says so.
+
+Items are applied by pull_items.ItemApplier: an item that cannot be applied is left out and
+shown to the coordinator, and the rest of the pull (and its new sync token) goes through.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,8 @@ from portal.google.api.client import CalendarClient
 from portal.google.api.errors import GoogleApiError
 from portal.google.sync.activity import log_activity
 from portal.google.sync.links import on_current_calendar
-from portal.google.sync.mapping import is_exception
-from portal.google.sync.pull_scope import PullScope
-from portal.google.sync.reconcile import (
-    PullCounts,
-    apply_remote_event,
-    series_of,
-    tombstone_from_google,
-)
+from portal.google.sync.pull_items import ItemApplier
+from portal.google.sync.reconcile import PullCounts, tombstone_from_google
 from portal.models import Event, EventLink, GoogleConnection, utcnow
 
 IMPORT_WINDOW_DAYS = 90
@@ -38,10 +36,9 @@ def pull_changes(
     if not connection.sync_token:
         return full_sync(connection, client, checkpoint)
     counts = PullCounts()
+    applier = ItemApplier(connection, counts, log_each=True)
     try:
-        next_token = _apply_pages(
-            connection, client, counts, checkpoint, sync_token=connection.sync_token
-        )
+        next_token = _apply_pages(applier, client, checkpoint, sync_token=connection.sync_token)
     except GoogleApiError as exc:
         if exc.status != 410:
             raise
@@ -49,7 +46,7 @@ def pull_changes(
         log_activity(connection, "pull", "Google asked for a full re-sync", direction="from_google")
         connection.sync_token = None
         return full_sync(connection, client, checkpoint)
-    _finish(connection, next_token, counts, full=False)
+    _finish(connection, next_token, counts, full=False, skipped=len(applier.skipped.ids))
     return counts
 
 
@@ -61,66 +58,45 @@ def full_sync(
     window_start = utcnow() - timedelta(days=IMPORT_WINDOW_DAYS)
     connection.import_count = 0
     seen: set[str] = set()
+    applier = ItemApplier(connection, counts, log_each=False)
     next_token = _apply_pages(
-        connection,
+        applier,
         client,
-        counts,
         checkpoint,
         seen=seen,
         time_min=window_start.isoformat().replace("+00:00", "Z"),
     )
+    # Google still lists what was left out: never tombstone an event for that.
     counts.deleted += _tombstone_missing(connection, seen, window_start)
-    _finish(connection, next_token, counts, full=True)
+    applier.skipped.still_missing(seen)
+    _finish(connection, next_token, counts, full=True, skipped=len(applier.skipped.ids))
     return counts
 
 
 def _apply_pages(
-    connection: GoogleConnection,
+    applier: ItemApplier,
     client: CalendarClient,
-    counts: PullCounts,
     checkpoint: Checkpoint,
     seen: set[str] | None = None,
     **listing,
 ) -> str | None:
     """Apply each page, committing applied items as we go but never the new sync token."""
-    full = seen is not None
-    scope = PullScope(connection)
+    connection = applier.connection
     deferred: list[dict] = []
     next_token = None
     for page in client.iter_event_pages(connection.calendar_id, **listing):
         items = page.get("items", [])
-        scope.prefetch(items)
-        # Series before their exceptions, so an exception finds its series on the same page.
-        for item in sorted(items, key=is_exception):
-            if apply_remote_event(scope, item, counts, log_each=not full) == "deferred":
-                deferred.append(item)
-            if full:
-                seen.add(item["id"])
-        scope.end_page()
-        if full:
+        deferred += applier.apply_page(items)
+        if seen is not None:
+            seen.update(item["id"] for item in items)
             connection.import_count += len(items)
         # Progress survives a crash; the token does not move until the end, so a crash re-pulls.
         checkpoint()
         next_token = page.get("nextSyncToken")
-    _apply_deferred(scope, client, counts, deferred, log_each=not full)
+    applier.apply_deferred(
+        deferred, lambda series_id: client.get_event(connection.calendar_id, series_id)
+    )
     return next_token
-
-
-def _apply_deferred(
-    scope: PullScope,
-    client: CalendarClient,
-    counts: PullCounts,
-    deferred: list[dict],
-    log_each: bool,
-) -> None:
-    """Exceptions whose series came later, or not at all (fetch the series, then retry)."""
-    calendar_id = scope.connection.calendar_id
-    for item in deferred:
-        if series_of(scope, item) is None:
-            series = client.get_event(calendar_id, item["recurringEventId"])
-            apply_remote_event(scope, series, counts, log_each)
-        apply_remote_event(scope, item, counts, log_each)
-    scope.end_page()
 
 
 def _tombstone_missing(connection: GoogleConnection, seen: set[str], window_start) -> int:
@@ -144,14 +120,18 @@ def _tombstone_missing(connection: GoogleConnection, seen: set[str], window_star
     return gone
 
 
-def _finish(connection: GoogleConnection, token: str | None, counts: PullCounts, full: bool):
+def _finish(
+    connection: GoogleConnection, token: str | None, counts: PullCounts, full: bool, skipped: int
+) -> None:
     connection.sync_token = token
     connection.last_sync_at = utcnow()
     if full:
-        count = connection.import_count
+        count = connection.import_count - skipped
         message = f"Imported {count:,} event{'' if count == 1 else 's'}"
         if counts.deleted:
             message += f"; {counts.deleted} deleted in Google since the last sync"
+        if skipped:
+            message += f"; {skipped} could not be brought in (see below)"
         log_activity(connection, "import", message, direction="from_google")
     elif counts.changes or counts.conflicts:
         # How long the oldest applied change took to get here, for the card's median.

@@ -24,8 +24,9 @@ from portal.config import sync_tuning
 from portal.core.jobs import job
 from portal.core.queue import redis_connection
 from portal.extensions import db
-from portal.google.account.clients import client_for
+from portal.google.account.clients import client_for, sync_client_for
 from portal.google.account.disconnect import disconnect_connection
+from portal.google.account.lost_calendar import CalendarGone, stop_for_lost_calendar
 from portal.google.account.tokens import ReconnectNeeded
 from portal.google.api.client import CalendarClient
 from portal.google.api.errors import GoogleApiError
@@ -51,8 +52,9 @@ Work = Callable[[GoogleConnection, CalendarClient], str]
 def syncing(connection_id: int) -> Iterator[GoogleConnection | None]:
     """Hold the connection's lock and read it afresh; commit when the block succeeds.
 
-    A Google error is recorded on the connection (the card shows it) and raised again, as is
-    ReconnectNeeded once its state change is committed. No Redis: commands run without it.
+    A Google error is recorded on the connection (the card shows it) and raised again, as are
+    ReconnectNeeded once its state change is committed and CalendarGone once the connection
+    has stopped for the lost calendar. No Redis: commands run without it.
     """
     with connection_lock(connection_id):
         connection = db.session.get(GoogleConnection, connection_id)
@@ -60,18 +62,30 @@ def syncing(connection_id: int) -> Iterator[GoogleConnection | None]:
             db.session.refresh(connection)
         try:
             yield connection
-        except ReconnectNeeded:
-            # The token code has already moved the connection to needs_reconnect.
-            db.session.commit()
-            raise
-        except GoogleApiError as exc:
-            db.session.rollback()
-            _record_error(connection_id, exc)
+        except (ReconnectNeeded, CalendarGone, GoogleApiError) as exc:
+            _settle_failure(connection_id, exc)
             raise
         if connection is not None and connection.is_active and connection.last_error:
             # It worked again: the card should stop showing the old failure.
             connection.last_error = connection.last_error_at = None
         db.session.commit()
+
+
+def _settle_failure(
+    connection_id: int, exc: ReconnectNeeded | CalendarGone | GoogleApiError
+) -> None:
+    """Commit what a failed step leaves for the card to show."""
+    if isinstance(exc, ReconnectNeeded):
+        # The token code has already moved the connection to needs_reconnect.
+        db.session.commit()
+        return
+    # What the step wrote is undone (an event's outbox rows stay pending).
+    db.session.rollback()
+    if isinstance(exc, CalendarGone):
+        stop_for_lost_calendar(connection_id, exc)
+        db.session.commit()
+    else:
+        _record_error(connection_id, exc)
 
 
 @contextmanager
@@ -81,8 +95,8 @@ def _running(kind: str, connection_id: int) -> Iterator[GoogleConnection | None]
         try:
             with syncing(connection_id) as connection:
                 yield connection
-        except ReconnectNeeded:
-            pass  # recorded; only the coordinator's new sign-in helps
+        except (ReconnectNeeded, CalendarGone):
+            pass  # recorded; only the coordinator can help (sign in, or choose a calendar)
         except GoogleApiError as exc:
             if exc.retryable or exc.status == 401:
                 raise
@@ -132,7 +146,7 @@ def _sync_job(kind: str, connection_id: int, work: Work) -> str:
     with _running(kind, connection_id) as connection:
         if connection is None or not connection.can_sync:
             return "inactive"
-        return work(connection, client_for(connection))
+        return work(connection, sync_client_for(connection))
 
 
 @job
