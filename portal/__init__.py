@@ -105,7 +105,7 @@ def init_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach each feature's routes."""
     from portal.auth.routes import bp as auth_bp
-    from portal.calendar.google_views import bp as calendar_google_bp
+    from portal.calendar.google_routes import bp as calendar_google_bp
     from portal.calendar.routes import bp as calendar_bp
     from portal.core.routes import bp as core_bp
     from portal.integrations.google_routes import bp as google_bp

@@ -21,7 +21,7 @@ from portal.calendar.google_form import (
     description_preview,
     keep_description,
 )
-from portal.calendar.google_views import save_google, show_google
+from portal.calendar.google_routes import save_google, show_google
 from portal.calendar.layout import build_week, monday_of
 from portal.calendar.operations import delete_event
 from portal.calendar.queries import (
