@@ -88,6 +88,10 @@ def _portal_wins(event: Event, link: EventLink, item: dict, google_updated: date
     link.etag = item.get("etag")
     link.synced_body = remembered_fields(item)
     link.google_updated = google_updated
+    # What the event's kind keeps Google's (an invitation's title and time are its
+    # organiser's) is Google's whoever changed last: the push never sends it.
+    for name, value in from_google(item, _locked_fields(event), event.time_zone).items():
+        setattr(event, name, value)
     if _only_google_changed_the_rule(event, link, item):
         # E.g. Google's "this and following" ended the series where a new one begins:
         # sending back our older rule would bring back the occurrences it moved there.
@@ -105,11 +109,37 @@ def _google_wins(
 ) -> dict:
     """Take Google's version; the portal's is lost (and returned for the log)."""
     loser = {"side": "portal", **snapshot(event)}
+    answer = _answer_given_here(event, link, item)
     apply_fields(connection, event, item)
     event.version += 1
     event.updated_at = google_updated
     remember(link, item, event.version)
+    if answer is not None:
+        # The organiser's change does not touch the coordinator's answer: it stands, and
+        # a version Google does not have yet makes the push send it.
+        event.response_status = answer
+        event.version += 1
     return loser
+
+
+def _locked_fields(event: Event) -> set[str]:
+    """The synced fields this kind of Google event keeps Google's (none for ordinary ones)."""
+    if event.origin != "google":
+        return set()
+    changeable = kinds.changeable(event)
+    return {name for name in ("title", "location", "notes", "time") if name not in changeable}
+
+
+def _answer_given_here(event: Event, link: EventLink, item: dict) -> str | None:
+    """The coordinator's answer to an invitation when only the portal changed it since the
+    last sync (None otherwise: no answer, or Google's is newer)."""
+    if not kinds.can_answer(event) or not link.synced_body:
+        return None
+    synced = link.synced_body.get("attendees")
+    in_google = (kinds.own_attendee(item) or {}).get("responseStatus")
+    if in_google == synced and event.response_status not in (None, synced):
+        return event.response_status
+    return None
 
 
 def _only_google_changed_the_rule(event: Event, link: EventLink, item: dict) -> bool:

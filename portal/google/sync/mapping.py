@@ -14,6 +14,11 @@ from portal.google.sync import kinds
 from portal.models import Event, utcnow
 
 BUSY_TITLE = "Coordinoter appointment"
+# What the portal calls a Google event without a title, and how much of a title or place
+# it keeps.
+NO_TITLE = "(no title)"
+TITLE_LIMIT = 200
+LOCATION_LIMIT = 500
 PORTAL_ID_KEY = "coordinoterEventId"
 
 
@@ -55,7 +60,19 @@ def to_google(event: Event, privacy_level: str, remembered: dict | None = None) 
     invitation's answer is written into.
     """
     if event.origin == "google":
-        return _google_owned_body(event, remembered)
+        return _google_owned_body(event, remembered, kinds.changeable(event))
+    return new_copy(event, privacy_level)
+
+
+def expected_of(event: Event, privacy_level: str, remembered: dict | None = None) -> dict:
+    """What Google's copy would show if it took this version of the event whole.
+
+    For Google's own events this adds the shared fields their kind locks: a change to them is
+    never sent (Google ignores or refuses it), but it is expected back, so that the push sees
+    Google kept its own values and shows it, instead of recording the change as synced.
+    """
+    if event.origin == "google":
+        return _google_owned_body(event, remembered, kinds.SHARED_FIELDS)
     return new_copy(event, privacy_level)
 
 
@@ -78,23 +95,53 @@ def new_copy(event: Event, privacy_level: str) -> dict:
     return body
 
 
-def _google_owned_body(event: Event, remembered: dict | None) -> dict:
-    """A Google event's fields the coordinator may change here; Google keeps the rest."""
-    allowed = kinds.changeable(event)
+def _google_owned_body(event: Event, remembered: dict | None, allowed: set[str]) -> dict:
+    """A Google event's `allowed` shared fields as the portal holds them."""
     body: dict = {}
     if "title" in allowed:
-        body["summary"] = event.title
+        body["summary"] = _as_google_had(event.title, remembered, "summary", TITLE_LIMIT)
     if "location" in allowed:
-        body["location"] = event.location or ""
+        body["location"] = _as_google_had(event.location, remembered, "location", LOCATION_LIMIT)
     if "notes" in allowed:
         body["description"] = event.notes or ""
-    if "time" in allowed:
+    if "time" in allowed and not _same_times(event, remembered):
         body.update(_times_to_google(event))
     if "recurrence" in allowed and event.recurrence:
         body["recurrence"] = event.recurrence.split("\n")
     if kinds.can_answer(event) and remembered and event.response_status:
         body["attendees"] = _answered(remembered.get("attendee_list") or [], event)
     return body
+
+
+def _as_google_had(value: str | None, remembered: dict | None, name: str, limit: int) -> str:
+    """Google's own text where the portal's is what the pull made of it, so it is not sent.
+
+    The pull cuts long titles and places and names an untitled event NO_TITLE: sending
+    those back would rewrite Google's text though the coordinator never changed it.
+    """
+    had = (remembered or {}).get(name)
+    fallback = NO_TITLE if name == "summary" else ""
+    if isinstance(had, str) and (value or "") == (had or fallback)[:limit]:
+        return had
+    return value or ""
+
+
+def _same_times(event: Event, remembered: dict | None) -> bool:
+    """Whether the event still has the instants Google holds, in the zone the pull took.
+
+    The portal keeps one zone per event, the start's: an end in another zone (a flight, say)
+    is not a change to send back, nor a change Google refused to take.
+    """
+    if not remembered:
+        return False
+    times = _times_to_google(event)
+    for name in ("start", "end"):
+        mine, had = times[name], remembered.get(name) or {}
+        at = mine.get("date") or parse_rfc3339(mine["dateTime"]).isoformat()
+        if at != had.get("at"):
+            return False
+    had_zone = (remembered.get("start") or {}).get("timeZone")
+    return event.all_day or had_zone is None or had_zone == event.time_zone
 
 
 def _answered(attendees: list[dict], event: Event) -> list[dict]:
@@ -159,9 +206,9 @@ def from_google(item: dict, fields: set[str], default_zone: str) -> dict:
     """Portal Event attributes from a Google item, limited to the fields the portal syncs."""
     values: dict = {}
     if "title" in fields:
-        values["title"] = (item.get("summary") or "(no title)")[:200]
+        values["title"] = (item.get("summary") or NO_TITLE)[:TITLE_LIMIT]
     if "location" in fields:
-        values["location"] = (item.get("location") or "")[:500]
+        values["location"] = (item.get("location") or "")[:LOCATION_LIMIT]
     if "notes" in fields:
         values["notes"] = item.get("description") or ""
     if "time" in fields:

@@ -1,12 +1,13 @@
 """Push: portal changes to Google, exactly once, never re-creating what Google deleted.
 
-Each event gets one plan (`plan_push`): insert, patch, delete or skip. A burst of plain plans
-goes to Google in batch requests; the rest, and any part Google does not answer with 2xx, one
-call at a time, where Google's refusals are understood: 409 adopts our own earlier insert, 412
-settles a conflict, 404 or 410 means Google deleted its copy and that stands. Occurrences of
-a series are written to the series' instances in Google. An event's outbox rows are read
-before the event itself and closed after, so a change committed meanwhile keeps its row open
-for the next push.
+Each event gets one plan (`plan_push`): insert, patch, delete or skip, or, when only fields
+Google keeps (an invitation's title) changed here, a read of Google's copy, whose values
+stand. A burst of plain plans goes to Google in batch requests; the rest, and any part Google
+does not answer with 2xx, one call at a time, where Google's refusals are understood: 409
+adopts our own earlier insert, 412 settles a conflict, 404 or 410 means Google deleted its
+copy and that stands. Occurrences of a series are written to the series' instances in
+Google. An event's outbox rows are read before the event itself and closed after, so a
+change committed meanwhile keeps its row open for the next push.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from portal.google.sync.body import changed_body, not_taken
 from portal.google.sync.conflicts import settle_conflict
 from portal.google.sync.links import link_for_event, new_link, remember
 from portal.google.sync.mapping import (
+    expected_of,
     google_id_for,
     instance_id_for,
     new_copy,
@@ -42,14 +44,19 @@ BATCH_SIZE = 50
 
 @dataclass(frozen=True)
 class Plan:
-    """What pushing one event does to Google's copy: insert, patch, delete, or skip."""
+    """What pushing one event does to Google's copy: insert, patch, delete, read, or skip."""
 
-    kind: str  # "agree": nothing to send, Google holds this version already
+    # "agree": nothing to send, Google holds this version already; "recheck": nothing Google
+    # takes changed, but fields it keeps did, so its copy is read and its values stand.
+    kind: str
     event: Event
     link: EventLink | None = None
     google_id: str | None = None
     body: dict | None = None
     outcome: str | None = None  # a skip's outcome: "unchanged" or "skipped"
+    # What Google's copy should show afterwards, where that is more than the body (fields
+    # the event's kind locks): anything in it Google does not show was not taken.
+    expected: dict | None = None
 
     @property
     def batchable(self) -> bool:
@@ -64,7 +71,10 @@ class Plan:
             return insert_call(calendar_id, {"id": self.google_id, **self.body})
         if self.kind == "patch":
             return patch_call(calendar_id, self.google_id, self.body, self.link.etag)
-        return delete_call(calendar_id, self.google_id)
+        if self.kind == "delete":
+            return delete_call(calendar_id, self.google_id)
+        # Never a delete by default: an "agree" or a "skip" sends nothing.
+        raise ValueError(f"a {self.kind} plan makes no call")
 
 
 def plan_push(connection: GoogleConnection, event: Event, link: EventLink | None) -> Plan:
@@ -86,12 +96,20 @@ def plan_push(connection: GoogleConnection, event: Event, link: EventLink | None
         # A new copy has nothing to clear: empty fields are left out.
         body = {k: v for k, v in new_copy(event, connection.privacy_level).items() if v != ""}
         return Plan("insert", event, None, google_id_for(connection.id_prefix, event.id), body)
-    wanted = to_google(event, connection.privacy_level, link.synced_body)
-    body = changed_body(wanted, link.synced_body)
-    if not body:
-        # Google holds all of it already (only portal-side fields changed).
-        return Plan("agree", event, link)
-    return Plan("patch", event, link, link.google_event_id, body)
+    return _plan_change(connection, event, link)
+
+
+def _plan_change(connection: GoogleConnection, event: Event, link: EventLink) -> Plan:
+    """A linked event's change: patch what differs from Google's copy, or only read it."""
+    level, remembered = connection.privacy_level, link.synced_body
+    body = changed_body(to_google(event, level, remembered), remembered)
+    expected = {**changed_body(expected_of(event, level, remembered), remembered), **body}
+    if body:
+        return Plan("patch", event, link, link.google_event_id, body, expected=expected)
+    if expected:
+        return Plan("recheck", event, link, link.google_event_id, expected=expected)
+    # Google holds all of it already (only portal-side fields changed).
+    return Plan("agree", event, link)
 
 
 def _record(connection: GoogleConnection, plan: Plan, item: dict | None) -> str:
@@ -113,9 +131,12 @@ def _record(connection: GoogleConnection, plan: Plan, item: dict | None) -> str:
         remember(link, item, event.version)
     # Google may answer 200 and keep its own values (an invitation's organiser's title):
     # what it did not take is shown, never logged as sent.
-    kept = not_taken(plan.body, item)
+    kept = not_taken(plan.expected or plan.body, item)
     if kept:
         return google_kept(connection, event, link, item, kept)
+    if plan.kind == "recheck":
+        # Google already shows what the portal does (e.g. the organiser made the same change).
+        return "unchanged"
     verb = "added to" if plan.kind == "insert" else "updated in"
     _log_push(connection, event, f"“{event.title}” {verb} Google")
     return "inserted" if plan.kind == "insert" else "updated"
@@ -241,6 +262,8 @@ def _carry_out(connection: GoogleConnection, plan: Plan, client: CalendarClient)
         return plan.outcome
     if plan.kind == "agree":
         return _record(connection, plan, None)
+    if plan.kind == "recheck":
+        return _recheck(connection, plan, client)
     try:
         item = client.send(plan.call(connection.calendar_id))
     except GoogleApiError as exc:
@@ -287,8 +310,24 @@ def _settle_then_patch(connection: GoogleConnection, plan: Plan, client: Calenda
     # Planned again: the settling may have kept part of Google's version (its rule), and
     # the etag is now that of Google's copy, which we overwrite on purpose.
     again = plan_push(connection, event, link)
+    if again.kind != "patch":
+        # Google made the same change meanwhile: nothing is left to send (and no 412 again).
+        return _carry_out(connection, again, client)
     item = client.send(again.call(connection.calendar_id))
     return _record(connection, again, item)
+
+
+def _recheck(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:
+    """Only fields Google keeps changed here: read its copy, whose values then stand."""
+    try:
+        item = client.get_event(connection.calendar_id, plan.google_id)
+    except GoogleApiError as exc:
+        if exc.status not in (404, 410):
+            raise
+        item = {"status": "cancelled"}
+    if item.get("status") == "cancelled":
+        return _gone_remotely(connection, plan.event, plan.link)
+    return _record(connection, plan, item)
 
 
 def _gone_remotely(connection: GoogleConnection, event: Event, link: EventLink) -> str:
