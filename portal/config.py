@@ -42,6 +42,18 @@ SYNC_TUNING = {
     "GOOGLE_BURST_MAX_WAIT": "10",
     # A notified pull that finds nothing looks once more this many seconds later.
     "GOOGLE_LATE_LOOK": "3",
+    # Scale (worker/safety_net.py, worker/housekeeping.py): the safety net's mean interval for
+    # a healthy live channel (s), due connections enqueued per clock tick and per Redis round
+    # trip, channels renewed or stopped per scan, and how long rows and failed jobs are kept.
+    "GOOGLE_HEALTHY_PULL_EVERY": str(150 * 60),
+    "GOOGLE_TICK_CAP": "1000",
+    "GOOGLE_ENQUEUE_BATCH": "200",
+    "GOOGLE_CHANNEL_SCAN_CAP": "500",
+    "GOOGLE_OUTBOX_KEEP_DAYS": "14",
+    "GOOGLE_ACTIVITY_KEEP_DAYS": "30",
+    "GOOGLE_CONFLICT_KEEP_DAYS": "365",
+    "GOOGLE_PRUNE_BATCH": "5000",
+    "GOOGLE_FAILED_JOB_DAYS": "7",
 }
 
 

@@ -91,6 +91,9 @@ class GoogleConnection(db.Model):
             postgresql_where=text(_LINKED),
             sqlite_where=text(_LINKED),
         ),
+        # The safety net's tick: connected rows whose pull is due, soonest first, with a limit
+        # (worker/safety_net.py); equality on state, then a range and order on the due time.
+        Index("ix_google_connection_due", "state", "next_pull_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,6 +114,9 @@ class GoogleConnection(db.Model):
     privacy_level: Mapped[str] = mapped_column(String(20), default="private_title")
     import_count: Mapped[int] = mapped_column(default=0)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the safety net pulls next: set after every pull (worker/safety_net.py), long for a
+    # healthy live channel and short otherwise; a new row is due at once.
+    next_pull_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when opening a watch channel failed: the safety-net pull is the only feed.
@@ -175,10 +181,27 @@ class EventLink(db.Model):
         return f"<EventLink event={self.event_id} google={self.google_event_id}>"
 
 
+# Open channels: the only ones the renewal, orphan and open-missing scans look at.
+_OPEN = text("stopped_at IS NULL")
+
+
 class WatchChannel(db.Model):
     """A push-notification channel Google opened for a connection's calendar."""
 
     __tablename__ = "watch_channel"
+    __table_args__ = (
+        # A connection's channels (live_channels, on every safety pull; the card).
+        Index("ix_watch_channel_connection", "connection_id"),
+        # Open channels by expiry: renewal picks the soonest, stopped rows stay out of it.
+        Index(
+            "ix_watch_channel_open_expiry",
+            "expires_at",
+            postgresql_where=_OPEN,
+            sqlite_where=_OPEN,
+        ),
+        # Erasing rows stopped long ago.
+        Index("ix_watch_channel_stopped", "stopped_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     connection_id: Mapped[int | None] = mapped_column(ForeignKey("google_connection.id"))

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
+
+_OPEN = text("processed_at IS NULL")
 
 
 class OutboxEntry(db.Model):
     """A local change to push; written in the same transaction as the change itself."""
 
     __tablename__ = "outbox_entry"
-    __table_args__ = (Index("ix_outbox_pending", "user_id", "processed_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "user_id", "processed_at"),
+        # An event's open rows, found on every push; processed rows (most of the table until
+        # housekeeping prunes them) stay out of the index.
+        Index(
+            "ix_outbox_open_event",
+            "event_id",
+            postgresql_where=_OPEN,
+            sqlite_where=_OPEN,
+        ),
+        # Housekeeping: processed rows past their keep, oldest first.
+        Index("ix_outbox_processed", "processed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -35,7 +49,11 @@ class SyncLog(db.Model):
     """One push, pull, notification, conflict or error, shown on the Google card."""
 
     __tablename__ = "sync_log"
-    __table_args__ = (Index("ix_sync_log_connection_created", "connection_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_sync_log_connection_created", "connection_id", "created_at"),
+        # Housekeeping: rows past their keep, oldest first.
+        Index("ix_sync_log_created", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     connection_id: Mapped[int | None] = mapped_column(ForeignKey("google_connection.id"))

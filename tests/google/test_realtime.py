@@ -190,9 +190,9 @@ def test_a_silent_channel_is_detected_by_the_safety_net_and_replaced(
     assert db.session.scalar(select(SyncLog).where(SyncLog.outcome == "silent_channel"))
 
 
-def test_the_safety_net_pulls_connections_not_synced_for_fifteen_minutes(connected, google):
+def test_the_safety_net_pulls_connections_whose_pull_is_due(connected, google):
     connection = fresh(connected)
-    connection.last_sync_at = utcnow() - timedelta(minutes=20)
+    connection.next_pull_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     google.state.clear_request_log()
     get_queue().enqueue(safety_net_job)
@@ -232,7 +232,7 @@ def test_a_google_user_edit_without_notifications_still_arrives_by_polling(
     item = google_adds(google, "Lost notice")
     google.state.user_patch_event(GOOGLE_USER, item["id"], {"summary": "Lost notice (edited)"})
     connection = fresh(connected)
-    connection.last_sync_at = utcnow() - timedelta(hours=1)
+    connection.next_pull_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     get_queue().enqueue(safety_net_job)
     run_jobs()

@@ -12,10 +12,11 @@ import hmac
 import logging
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import delete, exists, select, update
 
 from portal.config import sync_tuning
 from portal.core.jobs import Checkpoint, no_checkpoint
@@ -200,30 +201,68 @@ def stop_orphan(channel: WatchChannel, client: CalendarClient | None) -> None:
         channel.stopped_at = utcnow()
 
 
-def channels_due_for_renewal() -> list[WatchChannel]:
-    """Open channels of active connections that expire within a day."""
-    return _open_channels(
-        GoogleConnection.is_active, WatchChannel.expires_at < utcnow() + RENEW_WITHIN
-    )
+def connections_due_for_renewal(limit: int) -> list[int]:
+    """Active connections with an open channel expiring within a day, soonest first.
 
-
-def orphan_channels() -> list[WatchChannel]:
-    """Open channels whose connection is gone, inactive, or now syncs another calendar."""
-    return _open_channels(
-        (GoogleConnection.id.is_(None))
-        | (~GoogleConnection.is_active)
-        | (GoogleConnection.calendar_id != WatchChannel.calendar_id)
-    )
-
-
-def _open_channels(*conditions: ColumnElement[bool]) -> list[WatchChannel]:
-    """Channels not stopped, with their connection (if any) joined for the conditions."""
+    Served by the partial index of open channels by expiry: the scan reads only the channels
+    due, never every row.
+    """
     stmt = (
-        select(WatchChannel)
-        .outerjoin(GoogleConnection, GoogleConnection.id == WatchChannel.connection_id)
-        .where(WatchChannel.stopped_at.is_(None), *conditions)
+        select(WatchChannel.connection_id)
+        .join(GoogleConnection, GoogleConnection.id == WatchChannel.connection_id)
+        .where(
+            WatchChannel.stopped_at.is_(None),
+            WatchChannel.expires_at < utcnow() + RENEW_WITHIN,
+            GoogleConnection.is_active,
+        )
+        .order_by(WatchChannel.expires_at)
+        .limit(limit)
     )
-    return list(db.session.scalars(stmt))
+    return list(dict.fromkeys(db.session.scalars(stmt)))
+
+
+def stop_orphans(limit: int, client_for: Callable[[int | None], CalendarClient | None]) -> int:
+    """Stop up to `limit` open channels whose connection is gone, inactive, or now syncs
+    another calendar; returns how many.
+
+    Only a still-active connection (it changed calendar) can tell Google, one channel at a
+    time; the rest are marked stopped in one statement.
+    """
+    stmt = (
+        select(WatchChannel.id, WatchChannel.connection_id, GoogleConnection.is_active)
+        .outerjoin(GoogleConnection, GoogleConnection.id == WatchChannel.connection_id)
+        .where(
+            WatchChannel.stopped_at.is_(None),
+            (GoogleConnection.id.is_(None))
+            | (~GoogleConnection.is_active)
+            | (GoogleConnection.calendar_id != WatchChannel.calendar_id),
+        )
+        .limit(limit)
+    )
+    rows = db.session.execute(stmt).all()
+    for channel_id, connection_id, active in rows:
+        if active:
+            stop_orphan(db.session.get(WatchChannel, channel_id), client_for(connection_id))
+    _mark_stopped([channel_id for channel_id, _, active in rows if not active])
+    return len(rows)
+
+
+def _mark_stopped(ids: list[int]) -> None:
+    """Mark these channels stopped: one UPDATE for all but one, which goes through the ORM
+    so the session's hooks see a channel stopped in this commit (the directory's generation)."""
+    if not ids:
+        return
+    now = utcnow()
+    first, rest = ids[0], ids[1:]
+    if rest:
+        db.session.execute(
+            update(WatchChannel)
+            .where(WatchChannel.id.in_(rest))
+            .values(stopped_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.get(WatchChannel, first).stopped_at = now
+    db.session.flush()
 
 
 # Stopped channels are kept this long (the card and the logs may still name one), then erased.
@@ -242,13 +281,19 @@ def forget_stopped_channels() -> int:
     return result.rowcount
 
 
-def connections_without_channel() -> list[int]:
-    """Active connections that have no open channel (never opened, expired, or refused)."""
-    live = select(WatchChannel.connection_id).where(
-        WatchChannel.stopped_at.is_(None), WatchChannel.expires_at > utcnow()
+def connections_without_channel(limit: int) -> list[int]:
+    """Up to `limit` connected calendars with no open channel (never opened, expired, or
+    refused), in the order their safety pulls come due, so a capped scan takes turns."""
+    live = exists().where(
+        WatchChannel.connection_id == GoogleConnection.id,
+        WatchChannel.stopped_at.is_(None),
+        WatchChannel.expires_at > utcnow(),
     )
-    stmt = select(GoogleConnection.id).where(
-        GoogleConnection.state == "connected", GoogleConnection.id.not_in(live)
+    stmt = (
+        select(GoogleConnection.id)
+        .where(GoogleConnection.state == "connected", ~live)
+        .order_by(GoogleConnection.next_pull_at)
+        .limit(limit)
     )
     return list(db.session.scalars(stmt))
 

@@ -14,9 +14,15 @@ from rq.cron import CronScheduler
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from portal.config import sync_tuning
 from portal.core.logs import routine_level
 from portal.core.queue import get_queue, redis_connection
-from portal.google.intervals import CHANNELS_EVERY, SAFETY_NET_EVERY, SWEEP_EVERY
+from portal.google.intervals import (
+    CHANNELS_EVERY,
+    HOUSEKEEPING_EVERY,
+    SAFETY_NET_EVERY,
+    SWEEP_EVERY,
+)
 from portal.google.worker import jobs
 from portal.google.worker.coalescer import SCHEDULER_LATE
 
@@ -30,14 +36,19 @@ SCHEDULE = (
     (jobs.sweep_job, SWEEP_EVERY, 300),
     (jobs.safety_net_job, SAFETY_NET_EVERY, 300),
     (jobs.channels_job, CHANNELS_EVERY, 600),
+    (jobs.housekeeping_job, HOUSEKEEPING_EVERY, 1800),
 )
 
 
 def run_clock(app: Flask, queue_name: str) -> None:
     """Run RQ's cron scheduler with SCHEDULE, and the overdue watch in a thread of its own."""
     scheduler = CronScheduler(connection=redis_connection(), logging_level=routine_level(app))
+    # A failed clock job is kept as briefly as the sync's own (RQ's default is a year).
+    keep_failed = int(sync_tuning(app.config, "GOOGLE_FAILED_JOB_DAYS") * 86400)
     for func, every, timeout in SCHEDULE:
-        scheduler.register(func, queue_name, interval=every, job_timeout=timeout)
+        scheduler.register(
+            func, queue_name, interval=every, job_timeout=timeout, failure_ttl=keep_failed
+        )
     threading.Thread(
         target=watch_overdue, args=(app, threading.Event()), name="overdue", daemon=True
     ).start()

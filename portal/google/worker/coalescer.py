@@ -84,6 +84,24 @@ def claim(kind: str, connection_id: int) -> Claim | None:
     return fresh
 
 
+def claim_many(kind: str, connection_ids: list[int]) -> list[Claim]:
+    """Claims for those of these connections with no job of this kind waiting.
+
+    One Redis round trip for the lot (SET NX each, pipelined); only a marker already standing
+    is then checked on its own (`claim`'s path), which the clock's lease makes rare.
+    """
+    fresh = [new_claim(kind, cid) for cid in connection_ids]
+    pipe = redis_connection().pipeline(transaction=False)
+    for each in fresh:
+        pipe.set(each.key, each.marker, nx=True, ex=each.ttl)
+    taken = pipe.execute()
+    claims = [each for each, ok in zip(fresh, taken, strict=True) if ok]
+    for each, ok in zip(fresh, taken, strict=True):
+        if not ok and (again := claim(kind, each.connection_id)) is not None:
+            claims.append(again)
+    return claims
+
+
 def replace(claim: Claim) -> None:
     """Make this claim the pending marker, whatever stood there (a lost or rescheduled job)."""
     redis_connection().set(claim.key, claim.marker, ex=claim.ttl)
@@ -134,8 +152,11 @@ def _job_can_run(job_id: str) -> bool:
         return False
     if status == JobStatus.QUEUED:
         # A worker killed between taking a job off the queue and starting it leaves it
-        # "queued" but nowhere in the queue.
-        return redis.lpos(get_queue().key, job_id) is not None
+        # "queued" in RQ's intermediate list (which holds only the jobs workers are taking,
+        # a few); a job still waiting in the queue is not there. Asking the queue itself
+        # (LPOS) would scan the whole backlog for every marker checked. A live worker's job
+        # found there is a moment from starting, so a second one waiting is still at most one.
+        return redis.lpos(get_queue().intermediate_queue_key, job_id) is None
     if status == JobStatus.SCHEDULED:
         return _scheduler_keeps_up(job_id)
     return status == JobStatus.DEFERRED

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from rq import Retry
+from rq import Queue, Retry
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,16 @@ def enqueue_safety_pull(connection_id: int) -> bool:
     return enqueue_once("pull", f"{JOBS}.safety_pull_job", connection_id)
 
 
+def enqueue_safety_pulls(connection_ids: list[int]) -> int:
+    """Enqueue the safety net's pulls of many connections, pipelined; returns how many."""
+    return enqueue_many_once("pull", f"{JOBS}.safety_pull_job", connection_ids)
+
+
+def enqueue_channels(connection_ids: list[int]) -> int:
+    """Enqueue the opening (or renewal) of many connections' channels, pipelined."""
+    return enqueue_many_once("channel", f"{JOBS}.channel_job", connection_ids)
+
+
 def enqueue_initial_import(connection_id: int) -> bool:
     """Enqueue the first full import of a newly connected (or re-targeted) calendar."""
     return enqueue_once("import", f"{JOBS}.import_job", connection_id)
@@ -76,6 +86,35 @@ def enqueue_once(kind: str, func: JobFunc, connection_id: int, *args) -> bool:
         return False
     submit(claim, func, *args)
     return True
+
+
+def enqueue_many_once(kind: str, func: JobFunc, connection_ids: list[int]) -> int:
+    """enqueue_once for many connections, GOOGLE_ENQUEUE_BATCH at a time: per batch one
+    Redis round trip claims the markers and one puts the jobs on the queue."""
+    size = int(sync_tuning(current_app.config, "GOOGLE_ENQUEUE_BATCH"))
+    enqueued = 0
+    for start in range(0, len(connection_ids), size):
+        claims = coalescer.claim_many(kind, connection_ids[start : start + size])
+        if claims:
+            submit_many(claims, func)
+        enqueued += len(claims)
+    return enqueued
+
+
+def submit_many(claims: list[Claim], func: JobFunc) -> None:
+    """Put the claimed jobs on the queue in one pipeline (each job as `submit` would)."""
+    queue = get_queue()
+    datas = [
+        Queue.prepare_data(func, (claim.connection_id,), **_job_options(claim)) for claim in claims
+    ]
+    try:
+        with queue.connection.pipeline() as pipe:
+            queue.enqueue_many(datas, pipeline=pipe)
+            pipe.execute()
+    except Exception:
+        for claim in claims:
+            coalescer.release(claim.kind, claim.connection_id)
+        raise
 
 
 def pull_claim(connection_id: int) -> Claim:
@@ -127,12 +166,8 @@ def pull_in_progress(connection_id: int) -> bool:
 
 def submit(claim: Claim, func: JobFunc, *args, delay: float = 0) -> None:
     """Put the claimed job on the queue (or, with a delay, in RQ's scheduled registry)."""
-    options = {
-        "job_id": claim.job_id,
-        "retry": retry_policy(),
-        "job_timeout": JOB_TIMEOUT,
-        "description": f"google {claim.kind} for connection {claim.connection_id}",
-    }
+    options = _job_options(claim)
+    options["job_timeout"] = options.pop("timeout")
     queue = get_queue()
     try:
         if delay > 0:
@@ -142,6 +177,22 @@ def submit(claim: Claim, func: JobFunc, *args, delay: float = 0) -> None:
     except Exception:
         coalescer.release(claim.kind, claim.connection_id)
         raise
+
+
+def _job_options(claim: Claim) -> dict:
+    """RQ's options for a claimed job, in Queue.prepare_data's terms."""
+    return {
+        "job_id": claim.job_id,
+        "retry": retry_policy(),
+        "timeout": JOB_TIMEOUT,
+        "failure_ttl": failure_ttl(),
+        "description": f"google {claim.kind} for connection {claim.connection_id}",
+    }
+
+
+def failure_ttl() -> int:
+    """How long RQ keeps a failed job, in seconds (GOOGLE_FAILED_JOB_DAYS; RQ's own is a year)."""
+    return int(sync_tuning(current_app.config, "GOOGLE_FAILED_JOB_DAYS") * 86400)
 
 
 def retry_policy() -> Retry:

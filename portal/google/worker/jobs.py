@@ -12,13 +12,12 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from functools import partial
 
 from flask import current_app
 from redis.exceptions import RedisError
 from rq import get_current_job
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from portal.config import sync_tuning
 from portal.core.jobs import job
@@ -30,7 +29,7 @@ from portal.google.account.lost_calendar import CalendarGone, stop_for_lost_cale
 from portal.google.account.tokens import ReconnectNeeded
 from portal.google.api.client import CalendarClient
 from portal.google.api.errors import GoogleApiError
-from portal.google.intervals import SAFETY_NET_AFTER, SWEEP_EVERY
+from portal.google.intervals import SWEEP_EVERY
 from portal.google.realtime import channels
 from portal.google.realtime.heard import seconds_since_heard, take_heard
 from portal.google.sync.activity import log_activity
@@ -38,7 +37,7 @@ from portal.google.sync.lock import connection_lock
 from portal.google.sync.outbox import queue_unlinked_events
 from portal.google.sync.pull import full_sync, pull_changes
 from portal.google.sync.push import push_pending
-from portal.google.worker import enqueue
+from portal.google.worker import enqueue, housekeeping, safety_net
 from portal.google.worker.coalescer import running
 from portal.models import GoogleConnection, utcnow
 
@@ -141,12 +140,20 @@ def _next_try(exc: GoogleApiError) -> str:
     return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"
 
 
+# Jobs of these kinds pull (a channel's opening catches up with one): each sets the next
+# safety pull when it has pulled.
+_PULLING = ("pull", "look", "import", "channel")
+
+
 def _sync_job(kind: str, connection_id: int, work: Work) -> str:
     """Run work(connection, client) as a job of this kind, unless the connection cannot sync."""
     with _running(kind, connection_id) as connection:
         if connection is None or not connection.can_sync:
             return "inactive"
-        return work(connection, sync_client_for(connection))
+        result = work(connection, sync_client_for(connection))
+        if kind in _PULLING:
+            safety_net.schedule_next_pull(connection)
+        return result
 
 
 @job
@@ -286,38 +293,33 @@ def _open_channel(connection: GoogleConnection, client: CalendarClient) -> str:
 
 @job
 def safety_net_job() -> int:
-    """Clock: enqueue a pull for each connection not synced for SAFETY_NET_AFTER (staggered)."""
-    now = utcnow()
-    enqueued = 0
-    for connection in db.session.scalars(
-        select(GoogleConnection).where(GoogleConnection.state == "connected")
-    ):
-        # Spread connections over a minute so they do not all pull at once.
-        due = timedelta(seconds=SAFETY_NET_AFTER + connection.id % 60)
-        if connection.last_sync_at is None or now - connection.last_sync_at >= due:
-            enqueued += enqueue.enqueue_safety_pull(connection.id)
-    return enqueued
+    """Clock: enqueue the safety-net pull of each connection that is due (safety_net.py)."""
+    return safety_net.enqueue_due_pulls()
 
 
 @job
 def channels_job() -> dict:
     """Clock: renew channels expiring within a day, open missing ones, stop orphans,
-    and erase channels stopped long ago."""
-    renew = {channel.connection_id for channel in channels.channels_due_for_renewal()}
-    renew.update(channels.connections_without_channel())
-    opened = sum(enqueue.enqueue_channel(cid) for cid in renew)
-    stopped = 0
-    for channel in channels.orphan_channels():
-        channels.stop_orphan(channel, _client_if_active(channel.connection_id))
-        stopped += 1
+    and erase channels stopped long ago; each scan in SQL, capped."""
+    cap = int(sync_tuning(current_app.config, "GOOGLE_CHANNEL_SCAN_CAP"))
+    renew = channels.connections_due_for_renewal(cap)
+    renew += [cid for cid in channels.connections_without_channel(cap) if cid not in renew]
+    opened = enqueue.enqueue_channels(renew)
+    stopped = channels.stop_orphans(cap, _client_if_active)
     forgotten = channels.forget_stopped_channels()
     db.session.commit()
     return {"renewing": opened, "stopped": stopped, "forgotten": forgotten}
 
 
-def _client_if_active(connection_id: int | None):
+def _client_if_active(connection_id: int | None) -> CalendarClient | None:
     connection = db.session.get(GoogleConnection, connection_id) if connection_id else None
     return client_for(connection) if connection is not None and connection.is_active else None
+
+
+@job
+def housekeeping_job() -> dict:
+    """Clock, daily: prune processed outbox rows and old activity rows (housekeeping.py)."""
+    return housekeeping.prune(current_app.config)
 
 
 @job
