@@ -78,13 +78,20 @@ def _before() -> Response | None:
                 resp.headers["Retry-After"] = str(fault.retry_after)
             env["gemu.fault"] = True
             return resp
-    if (
-        method.startswith("calendar.")
-        and token is not None
-        and state.monitor.over_quota(token.email, state.user_quota_per_minute)
-    ):
+    if method.startswith("calendar.") and token is not None:
+        return _over_quota(state, token.email, token.client_id)
+    return None
+
+
+def _over_quota(state: EmulatorState, user: str, client_id: str) -> Response | None:
+    """Google's per-user, then per-project, per-minute limits (each part of a batch counts)."""
+    if state.monitor.over_quota(user, state.user_quota_per_minute):
         return ApiError(
             403, "userRateLimitExceeded", "User Rate Limit Exceeded", domain="usageLimits"
+        ).response()
+    if state.monitor.over_quota("project:" + client_id, state.project_quota_per_minute):
+        return ApiError(
+            403, "rateLimitExceeded", "Rate Limit Exceeded", domain="usageLimits"
         ).response()
     return None
 

@@ -1,4 +1,4 @@
-"""Fault injection, the request log and the per-user quota."""
+"""Fault injection, the request log and the per-user and per-project quotas."""
 
 from __future__ import annotations
 
@@ -98,13 +98,13 @@ class Monitor:
         with self._lock:
             self.log.clear()
 
-    def over_quota(self, user: str, per_minute: int | None) -> bool:
-        """Count one call for the user; True when that exceeds the per-minute quota."""
+    def over_quota(self, who: str, per_minute: int | None) -> bool:
+        """Count one call for a user (or a project); True when that exceeds its per-minute quota."""
         if not per_minute:
             return False
         now = time.time()
         with self._lock:
-            calls = self._calls.setdefault(user, collections.deque())
+            calls = self._calls.setdefault(who, collections.deque())
             while calls and calls[0] < now - 60:
                 calls.popleft()
             if len(calls) >= per_minute:

@@ -33,6 +33,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "code_lifetime": 600,
     "page_size_cap": None,
     "user_quota_per_minute": None,
+    # Calls a minute for the whole project (every user of one OAuth client), as Google counts.
+    "project_quota_per_minute": None,
     "delivery_timeout": 5.0,
     "notification_attempts": 4,
     "notification_backoff": 0.5,
@@ -48,6 +50,7 @@ class EmulatorState(EventStore, ChannelStore, OAuthStore):
     code_lifetime: int
     page_size_cap: int | None
     user_quota_per_minute: int | None
+    project_quota_per_minute: int | None
     delivery_timeout: float
     notification_attempts: int
     notification_backoff: float
