@@ -33,7 +33,16 @@ SYNC_TUNING = {
     "GOOGLE_HTTP_TIMEOUT": "30",
     "GOOGLE_HTTP_RETRIES": "3",
     "GOOGLE_CHANNEL_TTL": str(7 * 24 * 3600),
-    "GOOGLE_USER_QUOTA_PER_MINUTE": "600",
+    # The budget for Google calls (account/budget.py): token buckets refilled at these rates
+    # a minute and holding the burst, so any 60 s see at most rate + burst calls: 9,000 of the
+    # project's 10,000, 550 of each user's 600. A call waits at most GOOGLE_QUOTA_MAX_WAIT (s)
+    # for a token, then the job is retried later; `flask google quota` shows the daily count.
+    "GOOGLE_PROJECT_QUOTA_PER_MINUTE": "8000",
+    "GOOGLE_PROJECT_BURST": "1000",
+    "GOOGLE_USER_QUOTA_PER_MINUTE": "450",
+    "GOOGLE_USER_BURST": "100",
+    "GOOGLE_QUOTA_MAX_WAIT": "10",
+    "GOOGLE_DAILY_THRESHOLD": "1000000",
     "GOOGLE_SILENCE_GRACE": "60",
     # Notifications closer than this (seconds) to the previous one are a burst: the follow-up
     # pull waits until none came for GOOGLE_BURST_QUIET, or at most GOOGLE_BURST_MAX_WAIT.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.core.queue import redis_connection
 from portal.extensions import db
-from portal.google.account.clients import client_for
+from portal.google.account.clients import client_for, shared_budget
 from portal.google.account.tokens import ReconnectNeeded, reencrypt_all_tokens
 from portal.google.api.errors import GoogleApiError
 from portal.google.realtime.heard import outcome_counts
@@ -101,3 +101,19 @@ def notices_command(hours: int) -> None:
         click.echo(f"No notifications in the last {hours} hour(s).")
     for outcome, count in sorted(counts.items()):
         click.echo(f"{outcome:>16}  {count:,}")
+
+
+@google_cli.command("quota")
+def quota_command() -> None:
+    """Google calls today and yesterday against the daily threshold, and the budget's rates."""
+    budget = shared_budget()
+    limits = budget.limits
+    for day, calls in budget.recent_days():
+        share = 100 * calls / limits.daily_threshold
+        click.echo(f"{day}: {calls:,} of {limits.daily_threshold:,} calls a day ({share:.1f} %)")
+    click.echo("(Google's day ends at midnight Pacific time; the first line is today.)")
+    click.echo(
+        f"Budget: {limits.project.per_minute:,.0f}/min for the project (burst "
+        f"{limits.project.burst:,.0f}), {limits.connection.per_minute:,.0f}/min per connection "
+        f"(burst {limits.connection.burst:,.0f}); a call waits at most {limits.max_wait:g} s."
+    )

@@ -1,4 +1,5 @@
-"""Google's quota and Retry-After are respected; the operator's sync command says what it did."""
+"""Google's usage limits and Retry-After are respected; the operator's sync command says what
+it did. The shared budget for Google calls has its own tests (test_budget.py)."""
 
 from __future__ import annotations
 
@@ -6,46 +7,12 @@ import pytest
 
 from portal.core.queue import redis_connection
 from portal.extensions import db
-from portal.google.account.clients import per_minute_throttle
 from portal.google.worker.jobs import sweep_job
 from portal.models import GoogleConnection
 from tests.google.sync_support import activity, google_events, pending_outbox
 from tests.google.test_sync_pull import google_adds
 from tests.google.test_sync_push import add_event
 from tests.support.worker import run_jobs
-
-
-def test_the_throttle_waits_for_the_next_minute_once_the_quota_is_used(app):
-    now = [600.0]  # the start of a minute
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    throttle = per_minute_throttle(redis_connection(), 42, 3, sleep=sleep, clock=lambda: now[0])
-    for _ in range(3):
-        throttle()
-    assert slept == []
-    throttle()  # the fourth call in that minute waits for the next one
-    assert slept == [60.0]
-
-
-def test_the_throttle_is_shared_by_every_process_through_redis(app):
-    clock = lambda: 1200.0  # noqa: E731
-    first = per_minute_throttle(redis_connection(), 7, 2, sleep=lambda s: None, clock=clock)
-    first()
-    first()
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        raise StopIteration  # enough: it would have waited
-
-    second = per_minute_throttle(redis_connection(), 7, 2, sleep=sleep, clock=clock)
-    with pytest.raises(StopIteration):
-        second()
-    assert waits == [60.0]
 
 
 def test_a_rate_limit_with_retry_after_is_honoured_within_the_job(

@@ -1,22 +1,20 @@
-"""The Calendar clients of a coordinator's connection, and Google's per-user quota they share.
+"""The Calendar clients of a coordinator's connection, on the budget for Google calls.
 
 Jobs and web requests that act for a stored connection use `client_for`: its encrypted tokens
-and a throttle that keeps every process together under Google's per-user quota (600 requests a
-minute). The sync jobs use `sync_client_for`, which also tells a lost calendar from a lost
-event (lost_calendar.py). The OAuth callback calls Google with the token it has just received
-(`fresh_client`).
+and the budget every process shares (budget.py), which keeps them all together under Google's
+per-project and per-user quotas. The sync jobs use `sync_client_for`, which also tells a lost
+calendar from a lost event (lost_calendar.py). The OAuth callback calls Google with the token
+it has just received (`fresh_client`), on the project's budget alone.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import TypeVar
 
 from flask import current_app
-from redis import Redis
 
-from portal.core.queue import redis_connection
+from portal.core.queue import redis_connection, redis_script
+from portal.google.account.budget import TAKE, Budget, Limits
 from portal.google.account.lost_calendar import GuardedClient
 from portal.google.account.tokens import ConnectionTokens, StaticTokens
 from portal.google.api.client import CalendarClient
@@ -26,7 +24,7 @@ C = TypeVar("C", bound=CalendarClient)
 
 
 def client_for(connection: GoogleConnection) -> CalendarClient:
-    """A Calendar client with this connection's tokens and the shared per-user quota."""
+    """A Calendar client with this connection's tokens, on the shared budget (budget.py)."""
     return _client(CalendarClient, connection)
 
 
@@ -36,35 +34,18 @@ def sync_client_for(connection: GoogleConnection) -> GuardedClient:
 
 
 def _client(kind: type[C], connection: GoogleConnection) -> C:
-    limit = int(current_app.config.get("GOOGLE_USER_QUOTA_PER_MINUTE", 600))
-    throttle = per_minute_throttle(redis_connection(), connection.id, limit)
+    throttle = shared_budget().throttle(connection.id)
     return kind.from_config(current_app.config, ConnectionTokens(connection.id), throttle)
 
 
 def fresh_client(access_token: str) -> CalendarClient:
     """A client for a token just received in the OAuth callback (the row holds older ones)."""
-    return CalendarClient.from_config(current_app.config, StaticTokens(access_token))
+    # No connection to count its calls under yet; they still count against the project.
+    throttle = shared_budget().throttle(None)
+    return CalendarClient.from_config(current_app.config, StaticTokens(access_token), throttle)
 
 
-def per_minute_throttle(
-    redis: Redis,
-    connection_id: int,
-    limit: int,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.time,
-) -> Callable[[], None]:
-    """A callable to run before each Google call: waits for the next minute once over limit."""
-
-    def throttle() -> None:
-        while True:
-            window = int(clock() // 60)
-            key = f"coordinoter:quota:{connection_id}:{window}"
-            with redis.pipeline() as pipe:
-                pipe.incr(key)
-                pipe.expire(key, 120)
-                used = pipe.execute()[0]
-            if used <= limit:
-                return
-            sleep(max(0.05, (window + 1) * 60 - clock()))
-
-    return throttle
+def shared_budget() -> Budget:
+    """The budget for Google calls that every process of this app shares through Redis."""
+    limits = Limits.from_config(current_app.config)
+    return Budget(redis_connection(), limits, script=redis_script(TAKE))
