@@ -299,8 +299,10 @@ def _meet_local_change(
 ) -> str:
     """Google changed an event whose portal change is still waiting to be pushed."""
     if not differs(connection, event, item):
-        # Google already holds what the portal would send: nothing to settle.
-        remember(link, item, event.version)
+        # Nothing to settle: the fields the portal takes back agree. The pending push still
+        # goes, against Google's copy as it is now, and sends whatever else differs (a
+        # cancellation's free/busy), or nothing.
+        remember(link, item, link.synced_version)
         counts.unchanged += 1
         return "unchanged"
     counts.conflicts += 1
