@@ -77,10 +77,14 @@ class CalendarClient:
 
     # -- transport ---------------------------------------------------------------------------
 
-    def _raw(self, method: str, url: str, token: str, kwargs: dict) -> requests.Response:
+    def _raw(
+        self, method: str, url: str, token: str, kwargs: dict, parts: int = 1
+    ) -> requests.Response:
         headers = {**kwargs.get("headers", {}), "Authorization": f"Bearer {token}"}
         if self.throttle is not None:
-            self.throttle()
+            # Google counts every part of a batch, each time the batch is sent.
+            for _ in range(parts):
+                self.throttle()
         self.calls += 1
         try:
             return self.session.request(
@@ -89,20 +93,23 @@ class CalendarClient:
         except requests.RequestException as exc:
             raise GoogleUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        response = self._raw(method, url, self.tokens.access_token(), kwargs)
+    def _send(self, method: str, url: str, parts: int, **kwargs: Any) -> requests.Response:
+        response = self._raw(method, url, self.tokens.access_token(), kwargs, parts)
         if response.status_code == 401:
             # An access token can be revoked or expire early: refresh once, then give up.
-            response = self._raw(method, url, self.tokens.refresh(), kwargs)
+            response = self._raw(method, url, self.tokens.refresh(), kwargs, parts)
         return response
 
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Send one call; back off briefly on rate limits and 5xx; raise GoogleApiError."""
+    def request(
+        self, method: str, path: str, *, parts: int = 1, **kwargs: Any
+    ) -> requests.Response:
+        """Send one call (a batch of `parts` calls counts as that many); back off briefly on
+        rate limits and 5xx; raise GoogleApiError."""
         url = path if path.startswith("http") else self.api_root + path
         attempt = 0
         while True:
             try:
-                response = self._send(method, url, **kwargs)
+                response = self._send(method, url, parts, **kwargs)
                 if response.status_code < 400:
                     return response
                 error = GoogleApiError.from_response(response)
@@ -238,10 +245,6 @@ class CalendarClient:
         """Send up to 1000 calls in one multipart/mixed request; answers in call order."""
         if not calls:
             return []
-        if self.throttle is not None:
-            # Google counts every part against the quota; the request itself counts below.
-            for _ in calls[1:]:
-                self.throttle()
         boundary = "batch_" + uuid.uuid4().hex
         prefix = "/" + self.api_root.split("/", 3)[3] if self.api_root.count("/") >= 3 else ""
         body = encode_batch(calls, boundary, prefix)
@@ -250,5 +253,6 @@ class CalendarClient:
             self.batch_uri,
             data=body.encode(),
             headers={"Content-Type": f"multipart/mixed; boundary={boundary}"},
+            parts=len(calls),
         )
         return decode_batch(response, len(calls))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.google.sync import kinds
 from portal.google.sync.activity import log_activity
+from portal.google.sync.body import changed_body
 from portal.google.sync.conflicts import apply_fields, differs, settle_conflict
 from portal.google.sync.links import link_for_event, new_link, on_current_calendar, remember
 from portal.google.sync.mapping import (
@@ -21,6 +22,7 @@ from portal.google.sync.mapping import (
     original_start,
     portal_id_of,
     synced_fields,
+    to_google,
     updated_of,
 )
 from portal.google.sync.pull_scope import PullScope
@@ -299,10 +301,13 @@ def _meet_local_change(
 ) -> str:
     """Google changed an event whose portal change is still waiting to be pushed."""
     if not differs(connection, event, item):
-        # Nothing to settle: the fields the portal takes back agree. The pending push still
-        # goes, against Google's copy as it is now, and sends whatever else differs (a
-        # cancellation's free/busy), or nothing.
+        # Nothing to settle: the fields the portal takes back agree. What else the portal
+        # would send (a cancellation's free/busy) still goes with the pending push; when
+        # Google holds all of it already, the two agree now.
         remember(link, item, link.synced_version)
+        wanted = to_google(event, connection.privacy_level, link.synced_body)
+        if not changed_body(wanted, link.synced_body):
+            link.synced_version = event.version
         counts.unchanged += 1
         return "unchanged"
     counts.conflicts += 1
