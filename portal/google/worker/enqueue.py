@@ -225,8 +225,8 @@ def _push_quietly(connection_id: int) -> bool:
 
 
 def sweep_outbox() -> int:
-    """Enqueue a push for every connection with pending changes; returns how many."""
-    return sum(1 for cid in connections_with_pending_changes() if enqueue_push(cid))
+    """Enqueue a push for every connection with pending changes (pipelined); returns how many."""
+    return enqueue_many_once("push", f"{JOBS}.push_job", connections_with_pending_changes())
 
 
 def install_push_hook() -> None:
