@@ -159,30 +159,14 @@ def run(sizes=(100, 1000, 10_000), coordinators: int = 4, days: float = 8) -> li
 
 
 def _figures(idle: dict, costs: dict, coordinators: int, days: float, plans: list) -> list:
-    rows = [
-        figures.at_most(
-            NAME,
-            f"Google calls per idle coordinator (healthy channel) per day, "
-            f"{coordinators} coordinators × {days:g} simulated days",
-            idle["per_day"],
-            DAILY_BUDGET,
-            unit="calls",
-        )
-    ]
-    small, large = min(costs), max(costs)
-    for size, c in costs.items():
-        rows.append(figures.Figure(NAME, f"at {size:,} connections", _row(c)))
-    ratio = costs[large]["empty"].ms / costs[small]["empty"].ms
-    same = costs[large]["empty"].statements == costs[small]["empty"].statements
-    rows.append(
-        figures.Figure(
-            NAME,
-            f"empty tick at {large:,} ÷ at {small:,}",
-            f"{ratio:.2f}× the time, statements {'the same' if same else 'differ'}",
-            "≤ 3×, same statements",
-            ratio <= 3 and same,
-        )
+    """The table's rows, printed with the date and the machine and kept in results/scale.json."""
+    what = (
+        "Google calls per idle coordinator (healthy channel) per day, "
+        f"{coordinators} coordinators × {days:g} simulated days"
     )
+    rows = [figures.at_most(NAME, what, idle["per_day"], DAILY_BUDGET, unit="calls")]
+    rows += [figures.Figure(NAME, f"at {size:,} connections", _row(c)) for size, c in costs.items()]
+    rows.append(_empty_tick_ratio(costs))
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.node()} ({platform.machine()}, load {figures.machine_load()})"
     print(f"\nmeasured {stamp} on {machine}")
@@ -191,7 +175,22 @@ def _figures(idle: dict, costs: dict, coordinators: int, days: float, plans: lis
     return rows
 
 
+def _empty_tick_ratio(costs: dict) -> figures.Figure:
+    """The empty tick at the largest size against the smallest: time and statements."""
+    small, large = costs[min(costs)]["empty"], costs[max(costs)]["empty"]
+    ratio, same = large.ms / small.ms, large.statements == small.statements
+    return figures.Figure(
+        NAME,
+        f"empty tick at {max(costs):,} ÷ at {min(costs):,}",
+        f"{ratio:.2f}× the time, statements {'the same' if same else 'differ'}",
+        "≤ 3×, same statements",
+        ratio <= 3 and same,
+    )
+
+
 def _row(c: dict) -> str:
+    """One size's costs in a table cell."""
+
     def one(cost: Cost) -> str:
         return f"{cost.ms:.1f} ms, {cost.statements} SQL, {cost.redis_commands} Redis"
 

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, text
 
+from bench.harness import Stack
 from portal.extensions import db
 from portal.google.intervals import CHANNELS_EVERY, SAFETY_NET_EVERY
 from portal.google.realtime.channels import RENEW_WITHIN
@@ -67,7 +68,7 @@ def next_step(elapsed: int) -> int:
     )
 
 
-def simulate(stack, days: float) -> tuple[Counter, int]:
+def simulate(stack: Stack, days: float) -> tuple[Counter, int]:
     """Run the clock for `days` simulated days; returns the Google calls by method and steps."""
     from portal.google.worker import jobs
 

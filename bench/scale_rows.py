@@ -52,12 +52,15 @@ def grow_to(size: int, rng: random.Random) -> None:
         for uid in user_ids
     ]
     ids = db.session.scalars(insert(GoogleConnection).returning(GoogleConnection.id), connections)
-    _channels_and_outbox(list(ids), user_ids, business.id, rng)
+    _channels_and_outbox(list(ids), list(user_ids), business.id, rng)
     db.session.commit()
     analyze()
 
 
-def _channels_and_outbox(ids: list[int], user_ids, business_id: int, rng: random.Random) -> None:
+def _channels_and_outbox(
+    ids: list[int], user_ids: list[int], business_id: int, rng: random.Random
+) -> None:
+    """Each connection's open channel, and its user's event with processed outbox rows."""
     now = utcnow()
     channels = [
         {"connection_id": cid, "channel_id": f"bench-{cid}", "token_hash": "0" * 64}

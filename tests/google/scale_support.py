@@ -19,17 +19,6 @@ def add_connections(count: int, due_at: datetime | None = None, **fields) -> lis
     business = Business(name="Scale Practice")
     db.session.add(business)
     db.session.flush()
-    first = (db.session.scalar(select(User.id).order_by(User.id.desc()).limit(1)) or 0) + 1
-    users = [
-        {
-            "business_id": business.id,
-            "email": f"scale{first + n}@example.com",
-            "name": f"Coordinator {first + n}",
-            "password_hash": "x",
-        }
-        for n in range(count)
-    ]
-    user_ids = db.session.scalars(insert(User).returning(User.id), users).all()
     rows = [
         {
             "user_id": user_id,
@@ -39,11 +28,26 @@ def add_connections(count: int, due_at: datetime | None = None, **fields) -> lis
             "next_pull_at": due_at or utcnow() + timedelta(hours=1),
             **fields,
         }
-        for user_id in user_ids
+        for user_id in _add_users(business.id, count)
     ]
     ids = db.session.scalars(insert(GoogleConnection).returning(GoogleConnection.id), rows).all()
     db.session.commit()
     return list(ids)
+
+
+def _add_users(business_id: int, count: int) -> list[int]:
+    """`count` coordinators of a business, inserted at once; returns their ids."""
+    first = (db.session.scalar(select(User.id).order_by(User.id.desc()).limit(1)) or 0) + 1
+    users = [
+        {
+            "business_id": business_id,
+            "email": f"scale{first + n}@example.com",
+            "name": f"Coordinator {first + n}",
+            "password_hash": "x",
+        }
+        for n in range(count)
+    ]
+    return list(db.session.scalars(insert(User).returning(User.id), users).all())
 
 
 def add_channels(connection_ids: list[int], expires_in: timedelta, **fields) -> list[int]:

@@ -18,6 +18,7 @@ from tests.support.sql import recorded_statements
 
 
 def open_channel_ids() -> set[int]:
+    """The ids of the channels not stopped."""
     return set(db.session.scalars(select(WatchChannel.id).where(WatchChannel.stopped_at.is_(None))))
 
 
@@ -58,6 +59,7 @@ def test_the_channels_job_enqueues_renewals_and_openings_in_one_go(app):
 
 def test_orphans_are_stopped_with_statements_that_do_not_grow_with_their_number(app):
     def orphans(count: int) -> None:
+        """`count` open channels whose connections are then disconnected."""
         ids = add_connections(count)
         add_channels(ids, timedelta(days=3))
         db.session.execute(

@@ -3,22 +3,25 @@ and what waits for the coordinator stays."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
+from rq.cron import CronScheduler
 from sqlalchemy import insert, select
 
+from portal.core.queue import redis_connection
 from portal.extensions import db
 from portal.google.intervals import HOUSEKEEPING_EVERY
 from portal.google.worker import housekeeping
-from portal.google.worker.clock import SCHEDULE
+from portal.google.worker.clock import SCHEDULE, register_schedule
 from portal.google.worker.jobs import housekeeping_job
 from portal.models import OutboxEntry, SyncLog, utcnow
 from tests import factories
 from tests.google.scale_support import add_connections
 
 
-def days_ago(days: float):
+def days_ago(days: float) -> datetime:
+    """The moment `days` before now."""
     return utcnow() - timedelta(days=days)
 
 
@@ -44,6 +47,7 @@ def test_processed_outbox_rows_go_after_their_keep_and_open_ones_stay(app):
 
 
 def add_log(connection_id: int, kind: str, age: float, **fields) -> int:
+    """One activity row of a connection, `age` days old; returns its id."""
     row = {
         "connection_id": connection_id,
         "user_id": db.session.scalar(select(SyncLog.user_id).limit(1)) or _user_of(connection_id),
@@ -87,7 +91,12 @@ def test_old_activity_goes_but_the_cards_rows_and_waiting_ones_stay(app):
     assert housekeeping.prune(current_app.config) == {"outbox_entry": 0, "sync_log": 0}
 
 
-def test_housekeeping_runs_daily_from_the_clock(app):
+def test_housekeeping_runs_daily_from_the_clock_and_failed_clock_jobs_are_kept_a_week(app):
     assert (housekeeping_job, HOUSEKEEPING_EVERY, 1800) in SCHEDULE
     assert HOUSEKEEPING_EVERY == 24 * 3600
+    scheduler = CronScheduler(connection=redis_connection())
+    register_schedule(scheduler, app, "coordinoter")
+    registered = {job.func: job for job in scheduler.get_jobs()}
+    assert registered[housekeeping_job].interval == HOUSEKEEPING_EVERY
+    assert {job.job_options["failure_ttl"] for job in registered.values()} == {7 * 86400}
     assert housekeeping_job() == {"outbox_entry": 0, "sync_log": 0}

@@ -43,16 +43,21 @@ SCHEDULE = (
 def run_clock(app: Flask, queue_name: str) -> None:
     """Run RQ's cron scheduler with SCHEDULE, and the overdue watch in a thread of its own."""
     scheduler = CronScheduler(connection=redis_connection(), logging_level=routine_level(app))
+    register_schedule(scheduler, app, queue_name)
+    threading.Thread(
+        target=watch_overdue, args=(app, threading.Event()), name="overdue", daemon=True
+    ).start()
+    scheduler.start()
+
+
+def register_schedule(scheduler: CronScheduler, app: Flask, queue_name: str) -> None:
+    """Register every job of SCHEDULE with RQ's cron scheduler."""
     # A failed clock job is kept as briefly as the sync's own (RQ's default is a year).
     keep_failed = int(sync_tuning(app.config, "GOOGLE_FAILED_JOB_DAYS") * 86400)
     for func, every, timeout in SCHEDULE:
         scheduler.register(
             func, queue_name, interval=every, job_timeout=timeout, failure_ttl=keep_failed
         )
-    threading.Thread(
-        target=watch_overdue, args=(app, threading.Event()), name="overdue", daemon=True
-    ).start()
-    scheduler.start()
 
 
 def release_overdue() -> int:

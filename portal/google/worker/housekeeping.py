@@ -35,6 +35,7 @@ def prune(config: Mapping[str, Any], now: datetime | None = None) -> dict[str, i
     now = now or utcnow()
 
     def days(name: str) -> datetime:
+        """The moment a setting's number of days before now."""
         return now - timedelta(days=sync_tuning(config, name))
 
     batch = int(sync_tuning(config, "GOOGLE_PRUNE_BATCH"))
