@@ -98,10 +98,12 @@ def test_a_push_lost_with_its_worker_is_re_enqueued_by_the_sweeper(
     )
     db.session.commit()
     kick(coordinator.id)
-    # A worker takes the job off the queue and is SIGKILLed before the job starts.
+    # A worker takes the job off the queue and is SIGKILLed before the job starts: RQ's
+    # worker moves it into the queue's intermediate list (LMOVE), where it stays.
     queue = get_queue()
     [job_id] = queue.job_ids
-    queue.remove(job_id)
+    redis_connection().lmove(queue.key, queue.intermediate_queue_key)
+    assert queue.job_ids == []
     # The clock's sweep comes a minute later: by then the job's marker is that old.
     marker = f"coordinoter:pending:push:{chaos_connection.id}"
     redis_connection().set(marker, f"{job_id} {time.time() - 60:.3f}", ex=900)
