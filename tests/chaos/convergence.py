@@ -1,4 +1,4 @@
-"""Driving the system to quiescence, then checking that both sides say the same thing.
+"""Checking, once the system is quiet (quiet.py), that both sides say the same thing.
 
 Single events are compared row by row; series by what each side shows over a window (the
 expanded occurrences, paired by their original start), as a coordinator would see them.
@@ -8,19 +8,17 @@ must still be the portal's own.
 
 from __future__ import annotations
 
-import time
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from rq.registry import ScheduledJobRegistry
-from rq.scheduler import RQScheduler
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from portal.calendar.recurrence import occurrence_key, original_of
 from portal.extensions import db
 from portal.google.sync.mapping import portal_id_of
-from portal.google.worker.enqueue import enqueue_pull
-from portal.models import Event, EventLink, OutboxEntry
+from portal.models import Event, EventLink
+from tests.chaos.kind_checks import kind_expectations, kind_problems, refusals
+from tests.chaos.problem import Problem
 from tests.chaos.tracking import Cancelled, Expectations, Tracked
 from tests.chaos.values import (
     BUSY_TITLE,
@@ -33,132 +31,9 @@ from tests.chaos.values import (
 )
 from tests.chaos.world import Account, World
 from tests.support.occurrences import Shown, google_shown, portal_shown
-from tests.support.worker import failed_jobs, run_jobs
 
 # Per series, at most this many occurrence differences are listed.
 MAX_PER_SERIES = 6
-# Activity outcomes that say a connection is in trouble (shown when a run fails).
-TROUBLE = ("failed", "needs_reconnect", "silent_channel", "polling")
-
-
-class Problem(str):
-    """One thing not converged, as text; `about` holds the portal event ids it concerns and
-    `kind` what sort of problem it is, so a known product bug can be told apart from a new one
-    (known.py)."""
-
-    about: frozenset[int]
-    kind: str
-
-    def __new__(cls, text: str, about=(), kind: str = "") -> Problem:
-        problem = super().__new__(cls, text)
-        problem.about = frozenset(i for i in about if i is not None)
-        problem.kind = kind
-        return problem
-
-
-class NotQuiet(AssertionError):
-    """The system was still busy when the deadline came."""
-
-
-def quiesce(world: World, deadline: float) -> int:
-    """Sweep the outbox and pull until a round changes nothing; returns the rounds it took.
-
-    The workers are stopped first (each finishes its job), so the rounds run here, in order.
-    """
-    world.stop_workers()
-    runner = world.app.test_cli_runner()
-    previous, rounds = None, 0
-    while time.monotonic() < deadline:
-        rounds += 1
-        world.google.wait_notifications(timeout=5)
-        runner.invoke(args=["google", "sweep"])
-        for account in world.accounts:
-            enqueue_pull(account.connection_id)
-        work_off(deadline)
-        now = fingerprint(world)
-        if now == previous and not pending_changes():
-            return rounds
-        previous = now
-    raise NotQuiet(f"no quiescence before the deadline ({rounds} rounds): {stuck_state(world)}")
-
-
-def work_off(deadline: float) -> None:
-    """Run every queued job here, and every delayed one once it is due, until none is left.
-
-    With the workers stopped their schedulers are gone too, so this plays the scheduler's
-    part: delayed jobs (retries, pulls put off while notifications kept coming) move to the
-    queue when due, as RQScheduler would move them.
-    """
-    from portal.core.queue import get_queue, redis_connection
-
-    queue = get_queue()
-    scheduled = ScheduledJobRegistry(queue=queue)
-    scheduler = RQScheduler([queue], connection=redis_connection())
-    scheduler.prepare_registries([queue.name])
-    while time.monotonic() < deadline:
-        scheduler.enqueue_scheduled_jobs()
-        if queue.count:
-            run_jobs(max_seconds=max(1.0, deadline - time.monotonic()))
-        elif scheduled.count:
-            time.sleep(0.05)
-        else:
-            return
-
-
-def overdue_jobs(grace: float) -> list[str]:
-    """Delayed jobs due more than `grace` seconds ago that no scheduler has moved."""
-    from portal.core.queue import get_queue
-
-    queue = get_queue()
-    registry = ScheduledJobRegistry(queue=queue)
-    return list(registry.get_jobs_to_schedule(int(time.time() - grace)))
-
-
-def stuck_state(world: World) -> str:
-    """What keeps the system busy: outbox rows, Redis markers, queued, delayed, started jobs."""
-    from portal.core.queue import get_queue, redis_connection
-
-    redis = redis_connection()
-    markers = sorted(k.decode() for k in redis.scan_iter("coordinoter:*ing:*"))
-    queue = get_queue()
-    return (
-        f"{pending_changes()} outbox row(s) pending; markers {markers}; "
-        f"{queue.count} queued, {ScheduledJobRegistry(queue=queue).count} delayed, "
-        f"{queue.started_job_registry.count} started"
-    )
-
-
-def fingerprint(world: World) -> tuple:
-    """Every account's live rows on both sides, to tell whether a round changed anything."""
-    db.session.rollback()
-    db.session.expire_all()
-    seen = []
-    for account in world.accounts:
-        stmt = select(Event).where(Event.owner_id == account.user_id, Event.deleted_at.is_(None))
-        portal = sorted(
-            (e.id, portal_value(e), e.recurrence or "") for e in db.session.scalars(stmt)
-        )
-        google = sorted(
-            (i["id"], google_value(i), tuple(i.get("recurrence", ())))
-            for i in world.google.list_events(account.calendar_id)
-        )
-        seen.append((tuple(portal), tuple(google)))
-    return tuple(seen)
-
-
-def pending_event_ids() -> set[int]:
-    """The events with outbox rows not yet pushed."""
-    db.session.rollback()
-    stmt = select(OutboxEntry.event_id).where(OutboxEntry.processed_at.is_(None))
-    return set(db.session.scalars(stmt))
-
-
-def pending_changes() -> int:
-    """Outbox rows not yet pushed."""
-    db.session.rollback()
-    return len(
-        db.session.scalars(select(OutboxEntry.id).where(OutboxEntry.processed_at.is_(None))).all()
-    )
 
 
 def live_portal_events(user_id: int) -> list[Event]:
@@ -226,7 +101,8 @@ def problems(
     span: tuple[datetime, datetime] | None = None,
 ) -> list[Problem]:
     """Everything that is not converged: mismatches, duplicates, lost and resurrected events,
-    occurrences that differ, and texts pulled back that the privacy level never sent.
+    occurrences that differ, texts pulled back that the privacy level never sent, and what
+    invitations and Google's special events must be (kind_checks.py).
 
     `span` is the window series are compared over (None: series compared by rows only).
     """
@@ -239,6 +115,7 @@ def problems(
         found += _series_problems(sides) if span is not None else []
         found += _duplicates(sides)
         found += _pulled_back(sides, expected.portal_texts)
+        found += kind_problems(sides) + refusals(world, account)
         for item in expected.tracked:
             if (item.account or world.account) == account:
                 found += _expectations(item, sides)
@@ -435,6 +312,8 @@ def _expectations(item: Tracked, sides: Sides) -> list[Problem]:
         side = "the portal" if not live_here else "Google"
         return [Problem(f"{item.key} was never deleted but is missing from {side} (lost)", about)]
     event = here[portal_id]
+    if item.kind is not None:
+        return kind_expectations(item, event, there[google_id])
     text = sides.text(event.origin)
     final = only(portal_value(event), text)
     written = {only(value, text) for value in item.written()}
@@ -463,41 +342,3 @@ def _cancellation(cancelled: Cancelled, sides: Sides) -> list[Problem]:
             about = {portal_id, *sides.exception_ids(portal_id, cancelled.original)}
             found.append(Problem(text, about))
     return found
-
-
-def failed_job_summaries() -> list[str]:
-    """Jobs that ended in RQ's failed registry: the last line of each error, with its count."""
-    errors: Counter = Counter()
-    for job in failed_jobs():
-        result = job.latest_result() if job else None
-        error = (result.exc_string or "") if result else ""
-        last = error.strip().splitlines()[-1:] or ["(no error recorded)"]
-        errors[f"{job.func_name if job else '?'}: {last[0]}"] += 1
-    return [f"{text} (×{count})" for text, count in errors.items()]
-
-
-def account_states(world: World) -> list[str]:
-    """Each connection as the portal last committed it, with its latest errors: why a side
-    stopped listening is usually written here."""
-    from portal.models import GoogleConnection, SyncLog
-
-    db.session.rollback()
-    lines = []
-    for account in world.accounts:
-        connection = db.session.get(GoogleConnection, account.connection_id)
-        lines.append(
-            f"[{account.privacy_level}] connection {connection.id}: {connection.state}, "
-            f"sync token {'kept' if connection.sync_token else 'none'}, "
-            f"last sync {connection.last_sync_at}, last error {connection.last_error!r}"
-        )
-        errors = db.session.scalars(
-            select(SyncLog)
-            .where(
-                SyncLog.connection_id == connection.id,
-                or_(SyncLog.kind == "error", SyncLog.outcome.in_(TROUBLE)),
-            )
-            .order_by(SyncLog.id.desc())
-            .limit(3)
-        )
-        lines += [f"    {e.created_at} {e.kind}/{e.outcome}: {e.message}" for e in errors]
-    return lines

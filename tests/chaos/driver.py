@@ -1,4 +1,5 @@
-"""A seeded random driver: single events and recurring series, changed on both sides.
+"""A seeded random driver: single events and recurring series, changed on both sides, and
+Google's own kinds of event (invitations and special types, google_kinds.py).
 
 Portal writes go through the calendar's operations (commit, then the outbox kick), Google
 writes through the emulator "as the user". The driver remembers, for every event and series
@@ -20,14 +21,17 @@ from portal.extensions import db
 from portal.google.sync.mapping import portal_id_of
 from portal.google.worker.enqueue import kick
 from portal.models import Event, User
-from tests.chaos.series import SeriesOperations, base_of, rfc3339
+from tests.chaos.google_kinds import KindOperations
+from tests.chaos.rules import base_of, rfc3339
+from tests.chaos.series import SeriesOperations
 from tests.chaos.tracking import Cancelled, Expectations, Tracked
-from tests.chaos.values import TEXT_FIELDS, google_value, portal_value
+from tests.chaos.values import INVITATION, TEXT_FIELDS, google_value, kind_of, portal_value
 from tests.chaos.world import Account, World
 from tests.google.sync_support import link_of
 
 ZONES = ("Australia/Sydney", "Australia/Brisbane", "Australia/Perth", "Australia/Adelaide")
-# Operation kinds and their weights; the series_* ones are in series.py.
+# Operation kinds and their weights; the series_* ones are in series.py, the invitations and
+# special types in google_kinds.py.
 KINDS = {
     "create": 18,
     "edit": 18,
@@ -40,19 +44,43 @@ KINDS = {
     "series_following": 4,
     "series_edit": 5,
     "series_delete": 3,
+    "invite": 5,
+    "organiser_change": 3,
+    "organiser_cancel": 2,
+    "answer": 6,
+    "special_create": 5,
+    "kind_edit": 6,
+    "both_sides": 4,
 }
-SINGLE_TARGETS = ("edit", "move", "all_day", "delete")
-SERIES_TARGETS = (
-    "occurrence_edit",
-    "occurrence_cancel",
-    "series_following",
-    "series_edit",
-    "series_delete",
+# Only Google has these: someone else invites the coordinator, and Google's own types are made
+# there (the portal makes ordinary events only).
+GOOGLE_ONLY = frozenset(
+    {"invite", "organiser_change", "organiser_cancel", "special_create", "both_sides"}
 )
+# What each operation on an existing event acts on, and what it becomes when there is none.
+TARGETS = {
+    **{kind: ("single", "create") for kind in ("edit", "move", "all_day", "delete")},
+    **{
+        kind: ("series", "series_create")
+        for kind in (
+            "occurrence_edit",
+            "occurrence_cancel",
+            "series_following",
+            "series_edit",
+            "series_delete",
+        )
+    },
+    **{
+        kind: ("invitation", "invite")
+        for kind in ("answer", "organiser_change", "organiser_cancel")
+    },
+    "kind_edit": ("special", "special_create"),
+    "both_sides": ("kind", "invite"),
+}
 
 
 @dataclass
-class Driver(SeriesOperations):
+class Driver(SeriesOperations, KindOperations):
     """Random operations on both sides; `log` says what was done, in order."""
 
     world: World
@@ -87,32 +115,45 @@ class Driver(SeriesOperations):
         side = self.rng.choice(("portal", "google"))
         kind = self.rng.choices(list(KINDS), list(KINDS.values()))[0]
         target = None
-        if kind in SINGLE_TARGETS:
-            target = self._pick(side)
-            kind = kind if target is not None else "create"
-        elif kind in SERIES_TARGETS:
-            target = self._pick(side, series=True)
-            kind = kind if target is not None else "series_create"
+        if kind in GOOGLE_ONLY:
+            side = "google"
+        if kind in TARGETS:
+            what, instead = TARGETS[kind]
+            target = self._pick(side, what)
+            if target is None:
+                kind, side = instead, "google" if instead in GOOGLE_ONLY else side
         getattr(self, f"_{side}_{kind}")(n, *(() if target is None else (target,)))
 
     # -- picking what to change -----------------------------------------------------------
 
-    def _pick(self, side: str, series: bool = False):
-        """A live single event, or with `series` a live series (its master), or None."""
-        if side == "portal":
-            db.session.rollback()  # see what the workers committed
-            repeats = Event.recurrence.is_not(None) if series else Event.recurrence.is_(None)
-            stmt = select(Event).where(
-                Event.owner_id == self.account.user_id,
-                Event.deleted_at.is_(None),
-                repeats,
-                Event.series_id.is_(None),
+    def _pick(self, side: str, what: str = "single") -> Event | dict | None:
+        """A live event of one sort, or None: an ordinary single event or series (its master),
+        an invitation, an event of a special type (on the portal's side: of any kind), or on
+        Google's side an invitation or special event ("kind")."""
+        if side == "google":
+            if what in ("single", "series"):
+                items = self.world.google.list_events(self.account.calendar_id)
+                keep = _repeats if what == "series" else _single
+                live = [item for item in items if keep(item)]
+            else:
+                live = self._google_kind_items(what)
+            return self.rng.choice(live) if live else None
+        db.session.rollback()  # see what the workers committed
+        stmt = select(Event).where(
+            Event.owner_id == self.account.user_id,
+            Event.deleted_at.is_(None),
+            Event.series_id.is_(None),
+        )
+        if what in ("single", "series"):
+            repeats = (
+                Event.recurrence.is_not(None) if what == "series" else Event.recurrence.is_(None)
             )
-            live = list(db.session.scalars(stmt.order_by(Event.id)))
+            stmt = stmt.where(repeats, Event.google_kind.is_(None))
+        elif what == INVITATION:
+            stmt = stmt.where(Event.google_kind == INVITATION)
         else:
-            items = self.world.google.list_events(self.account.calendar_id)
-            keep = _repeats if series else _single
-            live = [item for item in items if keep(item)]
+            stmt = stmt.where(Event.google_kind.is_not(None))
+        live = list(db.session.scalars(stmt.order_by(Event.id)))
         return self.rng.choice(live) if live else None
 
     def _track_portal(self, event: Event) -> Tracked:
@@ -298,10 +339,10 @@ class Driver(SeriesOperations):
 
 
 def _repeats(item: dict) -> bool:
-    """A Google series (its master)."""
-    return bool(item.get("recurrence"))
+    """An ordinary Google series (its master)."""
+    return bool(item.get("recurrence")) and kind_of(item) is None
 
 
 def _single(item: dict) -> bool:
-    """A Google item that is neither a series nor one of its occurrences."""
-    return not item.get("recurrence") and not item.get("recurringEventId")
+    """An ordinary Google item that is neither a series nor one of its occurrences."""
+    return not item.get("recurrence") and not item.get("recurringEventId") and kind_of(item) is None

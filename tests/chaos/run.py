@@ -7,6 +7,7 @@ the seed: CHAOS_SEED=<seed> replays the same operations and faults.
 from __future__ import annotations
 
 import random
+import re
 import signal
 import sys
 import threading
@@ -17,20 +18,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from tests.chaos.convergence import (
+from tests.chaos.convergence import Problem, problems
+from tests.chaos.driver import Driver
+from tests.chaos.faults import Chaos
+from tests.chaos.known import KnownBug, explained, known_bugs
+from tests.chaos.quiet import (
     NotQuiet,
-    Problem,
     account_states,
     failed_job_summaries,
     overdue_jobs,
     pending_event_ids,
-    problems,
     quiesce,
     stuck_state,
 )
-from tests.chaos.driver import Driver
-from tests.chaos.faults import Chaos
-from tests.chaos.known import KnownBug, explained, known_bugs
 from tests.chaos.world import World
 
 CONVERGE_WITHIN = 30.0
@@ -58,6 +58,12 @@ class Outcome:
     overdue: list[str] = field(default_factory=list)
     known_bugs: list[KnownBug] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
+    # Changes Google answered with other values than were sent (its values stand).
+    not_taken: int = 0
+    # How many events of each kind of Google event the driver made (invitations, types).
+    kinds: Counter = field(default_factory=Counter)
+    # The driver's name for each portal event it made or met (p1, g2, i3 ...).
+    keys: dict[int, str] = field(default_factory=dict)
 
     @property
     def unexplained(self) -> list[Problem]:
@@ -73,12 +79,31 @@ class Outcome:
         bugs = "; ".join(bug.name for bug in self.known_bugs)
         return f"{replay_line(self.seed, self.levels)}; known product bug(s): {bugs}"
 
+    def history(self, found: list[Problem]) -> list[str]:
+        """Every operation on the events these problems are about, in order."""
+        keys = sorted({self.keys[i] for p in found for i in p.about if i in self.keys})
+        if not keys:
+            return []
+        named = re.compile(r"\b(" + "|".join(map(re.escape, keys)) + r")\b")
+        return ["", f"every operation on {', '.join(keys)}:", *filter(named.search, self.log)]
+
+    def summary(self) -> str:
+        """One line on what the run did: its kinds of Google event, conflicts, and timing."""
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(self.kinds.items())) or "none"
+        return (
+            f"{replay_line(self.seed, self.levels)}: {self.steps} operations "
+            f"(Google kinds made: {kinds}); {self.conflicts} conflict(s) settled, "
+            f"{self.not_taken} not taken by Google; storm {self.chaos_seconds:.1f} s, "
+            f"converged {self.converge_seconds:.1f} s after calm in {self.rounds} round(s)"
+        )
+
     def explain(self, tail: int = 60) -> str:
         """A failure message that says how to replay the run."""
         known, others = explained(self.problems, self.known_bugs)
         lines = [replay_line(self.seed, self.levels), *others]
         if known:
             lines += ["", "explained by known product bugs:", *map(str, self.known_bugs), *known]
+        lines += self.history(others)
         lines += ["", f"last {tail} operations:", *self.log[-tail:]]
         if self.failed_jobs:
             lines += ["", "jobs that failed for good:", *self.failed_jobs[:20]]
@@ -149,6 +174,40 @@ def _run(
     pause: float,
     log: list[str],
 ) -> Outcome:
+    driver, storm_seconds = _storm(world, seed, steps, workers, rounds, pause, log)
+    calmed = time.monotonic()
+    found, overdue, rounds_taken = _settle(world, calmed)
+    converged = time.monotonic()
+    # Jobs that failed for good (since Redis last restarted) say why a change did not get across.
+    failed = failed_job_summaries()
+    found += problems(world, driver.expectations, driver.window())
+    statuses = Counter(entry.get("status") for entry in world.google.request_log())
+    return Outcome(
+        seed,
+        steps,
+        levels_of(world),
+        found,
+        log,
+        storm_seconds,
+        converged - calmed,
+        rounds_taken,
+        failed,
+        statuses,
+        conflicts_settled(world),
+        overdue,
+        known_bugs(world, found),
+        account_states(world),
+        conflicts_settled(world, outcome="not_taken"),
+        Counter(t.kind for t in driver.tracked if t.kind is not None),
+        keys_of(driver.tracked),
+    )
+
+
+def _storm(
+    world: World, seed: int, steps: int, workers: int, rounds: int, pause: float, log: list[str]
+) -> tuple[Driver, float]:
+    """The driver's steps under every fault, then calm; returns the driver (what it did) and
+    how long the storm lasted."""
     rng = random.Random(seed)
     driver = Driver(world, random.Random(rng.random()))
     driver.log = log
@@ -163,7 +222,12 @@ def _run(
         driver.step(step)
         time.sleep(rng.uniform(0, pause))
     chaos.calm()
-    calmed = time.monotonic()
+    return driver, time.monotonic() - started
+
+
+def _settle(world: World, calmed: float) -> tuple[list[Problem], list[str], int]:
+    """After calm: delayed jobs no scheduler moved, then quiescence within CONVERGE_WITHIN;
+    returns the problems so far, the overdue jobs and the rounds quiescence took (0: none)."""
     overdue = _scheduler_keeps_up(world)
     # A delayed job nobody moves would wait minutes in production (here quiesce moves it).
     found = [
@@ -175,27 +239,24 @@ def _run(
         # Not converged: a problem like any other, about every change still waiting.
         rounds_taken = 0
         found.append(Problem(str(stuck), pending_event_ids()))
-    converged = time.monotonic()
-    # Jobs that failed for good (since Redis last restarted) say why a change did not get across.
-    failed = failed_job_summaries()
-    found += problems(world, driver.expectations, driver.window())
-    statuses = Counter(entry.get("status") for entry in world.google.request_log())
-    return Outcome(
-        seed,
-        steps,
-        levels_of(world),
-        found,
-        log,
-        calmed - started,
-        converged - calmed,
-        rounds_taken,
-        failed,
-        statuses,
-        conflicts_settled(world),
-        overdue,
-        known_bugs(world, found),
-        account_states(world),
-    )
+    return found, overdue, rounds_taken
+
+
+def keys_of(tracked: list) -> dict[int, str]:
+    """Each tracked event's key by its portal id (through its link when Google made it)."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import EventLink
+
+    db.session.rollback()
+    linked = dict(db.session.execute(select(EventLink.google_event_id, EventLink.event_id)).all())
+    keys = {}
+    for item in tracked:
+        portal_id = item.portal_id or linked.get(item.google_id)
+        if portal_id is not None:
+            keys[portal_id] = item.key
+    return keys
 
 
 def levels_of(world: World) -> tuple[str, ...]:
@@ -214,8 +275,9 @@ def _scheduler_keeps_up(world: World) -> list[str]:
         time.sleep(0.1)
 
 
-def conflicts_settled(world: World) -> int:
-    """How many times both sides had changed the same event (each is in the activity log)."""
+def conflicts_settled(world: World, outcome: str | None = None) -> int:
+    """How many times both sides had changed the same event (each is in the activity log);
+    with `outcome`, only those settled so (e.g. "not_taken": Google kept its own values)."""
     from sqlalchemy import func, select
 
     from portal.extensions import db
@@ -225,4 +287,6 @@ def conflicts_settled(world: World) -> int:
     stmt = select(func.count()).where(
         SyncLog.connection_id.in_(connections), SyncLog.kind == "conflict"
     )
+    if outcome is not None:
+        stmt = stmt.where(SyncLog.outcome == outcome)
     return db.session.scalar(stmt) or 0

@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import takewhile
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
 from sqlalchemy import select
 
 from portal.calendar.operations import EventData
@@ -39,15 +37,23 @@ from portal.calendar.recurrence_ops import (
 from portal.calendar.rules import WEEKDAYS, build_rule
 from portal.extensions import db
 from portal.models import Event, User
+from tests.chaos.rules import (
+    UTC_BASIC,
+    base_of,
+    google_original,
+    google_start,
+    parse_instant,
+    rfc3339,
+    split_rule,
+)
 from tests.chaos.tracking import Cancelled
-from tests.chaos.values import BUSY_TITLE, google_value, portal_value
+from tests.chaos.values import google_value, portal_value
 from tests.support.occurrences import window
 
 # The window every series lives in: the driver's events start within 30 days of its base,
 # and no series it makes runs longer than about 60 days.
 WINDOW_BEFORE = timedelta(days=2)
 WINDOW_AFTER = timedelta(days=200)
-UTC_BASIC = "%Y%m%dT%H%M%SZ"
 
 
 class SeriesOperations:
@@ -310,38 +316,22 @@ class SeriesOperations:
         tracked = self._track_google(master)
         chosen = self.rng.choice(later)
         split_at = google_original(chosen)
-        parts = rule_parts(rules[0])
-        kept = [(k, v) for k, v in parts if k not in ("COUNT", "UNTIL")]
-        if isinstance(split_at, datetime):
-            until = (split_at - timedelta(seconds=1)).strftime(UTC_BASIC)
-        else:
-            until = f"{split_at - timedelta(days=1):%Y%m%d}"
-        ending = [(k, v) for k, v in parts if k == "UNTIL"]
-        if any(k == "COUNT" for k, _ in parts):
-            remaining = int(dict(parts)["COUNT"]) - count_before(master, rules[0], split_at)
-            if remaining < 1:
-                return self._google_series_edit(n, master)
-            ending = [("COUNT", str(remaining))]
+        rules_after = split_rule(master, rules[0], split_at)
+        if rules_after is None:
+            return self._google_series_edit(n, master)
+        ending_rule, new_rule = rules_after
         google, calendar = self.world.google, self.account.calendar_id
-        ended = [line for line in lines if line is not rules[0]]
-        ended.insert(0, "RRULE:" + join_parts([*kept, ("UNTIL", until)]))
+        ended = [ending_rule, *(line for line in lines if line is not rules[0])]
         tracked.google_value = google_value(
             google.user_patch_event(calendar, master["id"], {"recurrence": ended})
         )
         key = occurrence_key(split_at)
-        for item in google.list_events(calendar):
-            original = item.get("originalStartTime")
-            if (
-                item.get("recurringEventId") == master["id"]
-                and original
-                and occurrence_key(google_original(item)) >= key
-            ):
-                google.user_delete_event(calendar, item["id"])
+        self._delete_exceptions_from(master, key)
         body = {
             "summary": f"{base_of(master.get('summary'))} s{n}",
             **{k: master[k] for k in ("location", "description") if k in master},
             **self._series_times_at(master, split_at),
-            "recurrence": ["RRULE:" + join_parts([*kept, *ending])],
+            "recurrence": [new_rule],
         }
         item = google.user_insert_event(calendar, body)
         split = self._new(f"gs{n}", series=True)
@@ -351,6 +341,18 @@ class SeriesOperations:
             f"({item['id']}): {split.google_value} {body['recurrence'][0]}"
         )
         return None
+
+    def _delete_exceptions_from(self, master: dict, key: str) -> None:
+        """Delete the series' changed occurrences from `key` on, as "this and following" does."""
+        google, calendar = self.world.google, self.account.calendar_id
+        for item in google.list_events(calendar):
+            original = item.get("originalStartTime")
+            if (
+                item.get("recurringEventId") == master["id"]
+                and original
+                and occurrence_key(google_original(item)) >= key
+            ):
+                google.user_delete_event(calendar, item["id"])
 
     @staticmethod
     def _series_times_at(master: dict, split_at: datetime | date) -> dict:
@@ -384,59 +386,3 @@ class SeriesOperations:
         self.world.google.user_delete_event(self.account.calendar_id, master["id"])
         tracked.deleted_on = tracked.deleted_on or "google"
         self.log.append(f"{self.tag}google series delete {tracked.key}")
-
-
-def base_of(title: str | None) -> str:
-    """The first word of a title, to build a new unique one from ("Busy" for the busy title)."""
-    if not title or title.startswith(BUSY_TITLE):
-        return "Busy"
-    return title.split()[0]
-
-
-def rfc3339(moment: datetime) -> str:
-    """A UTC instant as Google accepts it (Z suffix)."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_instant(value: str) -> datetime:
-    """Google's dateTime text as a UTC instant."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def google_start(item: dict) -> datetime | date:
-    """An item's own start: a UTC instant, or a date if all-day."""
-    start = item["start"]
-    return (
-        date.fromisoformat(start["date"]) if "date" in start else parse_instant(start["dateTime"])
-    )
-
-
-def google_original(item: dict) -> datetime | date:
-    """An instance's original start (where the rule put it), as its own start is for a master."""
-    original = item["originalStartTime"]
-    if "date" in original:
-        return date.fromisoformat(original["date"])
-    return parse_instant(original["dateTime"])
-
-
-def rule_parts(line: str) -> list[tuple[str, str]]:
-    """The KEY=value parts of an RRULE line."""
-    value = line.split(":", 1)[1]
-    return [(k.upper(), v) for k, _sep, v in (p.partition("=") for p in value.split(";") if p)]
-
-
-def join_parts(parts: list[tuple[str, str]]) -> str:
-    """KEY=value parts back into the text after "RRULE:"."""
-    return ";".join(f"{k}={v}" for k, v in parts)
-
-
-def count_before(master: dict, rule: str, split_at: datetime | date) -> int:
-    """How many of the rule's occurrences (cancelled ones too) start before split_at."""
-    start = master["start"]
-    if "date" in start:
-        dtstart = datetime.combine(date.fromisoformat(start["date"]), time())
-        starts = rrulestr(rule, dtstart=dtstart)
-        return sum(1 for _ in takewhile(lambda s: s.date() < split_at, starts))
-    zone = ZoneInfo(start.get("timeZone") or "UTC")
-    starts = rrulestr(rule, dtstart=parse_instant(start["dateTime"]).astimezone(zone))
-    return sum(1 for _ in takewhile(lambda s: s.astimezone(UTC) < split_at, starts))

@@ -20,6 +20,12 @@ class Tracked:
     deleted_on: str | None = None
     series: bool = False
     account: Account | None = None  # None: the world's only account
+    # What kind of Google event it is, in the portal's words (None: an ordinary event).
+    kind: str | None = None
+    # An invitation's title and time as its organiser last set them.
+    organiser: Value | None = None
+    # An invitation's answers: the first one and every one the coordinator gave, either side.
+    answers: set[str] = field(default_factory=set)
 
     def written(self) -> set[Value]:
         """The last values the driver wrote, on either side."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
+from portal.google.sync import kinds
 from portal.models import PRIVACY_LEVELS, Event
 
 TEXT_FIELDS = ("title", "location", "notes")
@@ -28,8 +29,36 @@ LEVELS = tuple(LEVEL_TEXT)
 # "Busy only" replaces the title by this on Google.
 BUSY_TITLE = "Coordinoter appointment"
 
+# Google's special event types, by the names the portal gives them (Event.google_kind). An
+# invitation is an event of the default type someone else organises, with the calendar's
+# owner among its attendees (`self`) and no `organizer.self`.
+INVITATION = "invitation"
+TYPE_KINDS = {
+    "outOfOffice": "out_of_office",
+    "focusTime": "focus_time",
+    "workingLocation": "working_location",
+    "birthday": "birthday",
+    "fromGmail": "from_gmail",
+}
+# The shared fields the portal offers to change on each kind (the others are Google's, or the
+# organiser's): an invitation only takes the coordinator's answer.
+PORTAL_EDITS = {
+    INVITATION: frozenset(),
+    "out_of_office": frozenset({"title"}),
+    "focus_time": frozenset({"title"}),
+    "birthday": frozenset({"title"}),
+    "working_location": frozenset(),
+    "from_gmail": frozenset(),
+}
+# The answers a coordinator gives (Google's "needsAction" is only ever the first one).
+ANSWERS = ("accepted", "tentative", "declined")
+
 if set(LEVELS) != set(PRIVACY_LEVELS):  # a new level needs its row above
     raise RuntimeError(f"chaos knows levels {LEVELS}, the portal has {tuple(PRIVACY_LEVELS)}")
+if set(PORTAL_EDITS) != set(kinds.LABELS):  # a new kind of Google event needs its row above
+    raise RuntimeError(
+        f"chaos knows kinds {sorted(PORTAL_EDITS)}, the portal {sorted(kinds.LABELS)}"
+    )
 
 
 class Value(NamedTuple):
@@ -88,6 +117,22 @@ def google_value(item: dict) -> Value:
             *text[1:],
         )
     return Value(text[0], False, _instant(start["dateTime"]), _instant(end["dateTime"]), *text[1:])
+
+
+def kind_of(item: dict) -> str | None:
+    """The kind of Google event an item is, in the portal's words (None: an ordinary one)."""
+    event_type = item.get("eventType") or "default"
+    if event_type != "default":
+        return TYPE_KINDS[event_type]
+    organizer = item.get("organizer") or {}
+    invited = own_answer(item) is not None
+    return INVITATION if invited and organizer and not organizer.get("self") else None
+
+
+def own_answer(item: dict) -> str | None:
+    """The calendar owner's answer to an item (their `self` attendee entry), if invited."""
+    mine = next((p for p in item.get("attendees") or [] if p.get("self")), None)
+    return mine.get("responseStatus") if mine else None
 
 
 def _instant(value: str) -> datetime:
