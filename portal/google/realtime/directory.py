@@ -2,16 +2,19 @@
 
 Google may send thousands of notifications a second for one channel; looking the channel up
 in the database for each would make the webhook as slow as the database. So each web process
-keeps what it read, tagged with a generation number held in Redis. Any commit that adds or
-stops a channel or changes a connection's state bumps the generation (the session hooks below),
-and the webhook's Redis script refuses to enqueue a pull for facts read under an older
-generation (heard.note_genuine answers "stale"), so a stopped channel is never trusted once
-its stop has been committed. A time limit bounds the memory's age should Redis lose the
-generation.
+keeps what it read, tagged with two versions held in Redis: its connection's (set afresh after
+any commit that adds or stops one of the connection's channels or changes its state, by the
+session hooks below) and the global generation (set afresh only by bulk statements, whose
+rows the hooks cannot name). The webhook's Redis script refuses to enqueue a pull for facts
+read under other versions (heard.note_genuine answers "stale"), so a stopped channel is never
+trusted once its stop has been committed, and a change costs a reload of that connection's
+channels only, not of every channel. A time limit bounds the memory's age should Redis lose
+its keys.
 
 Ids no channel ever had (forged, or guessed) are not remembered one by one, or a forger would
-fill the memory; instead each process keeps the roster of every id a notification may name,
-read once per generation, and answers an id outside it without asking the database.
+fill the memory; instead each process keeps the roster of every id a notification may name
+read in full once, then kept current by a Redis stream of the ids commits added: a renewal
+costs each process one stream entry, not a re-read of every row.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from sqlalchemy import Row, event, inspect, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.core.queue import redis_connection
 from portal.extensions import db
@@ -34,11 +38,19 @@ log = logging.getLogger(__name__)
 
 GENERATION_KEY = "coordinoter:channels:generation"
 KEEP_SECONDS = 300.0
-MAX_ENTRIES = 10_000
+# A connection's version must outlive any facts read under the one before it (KEEP_SECONDS).
+VERSION_TTL = 24 * 3600
+# Facts of 200,000 channels take about 60 MB (bench.roster); past that the oldest read go.
+MAX_ENTRIES = 200_000
 _CHANGED = "coordinoter_channels_changed"
 
 
-@dataclass(frozen=True)
+def version_key(connection_id: int | None) -> str:
+    """The Redis key of a connection's channel version (random, set afresh by each change)."""
+    return f"coordinoter:channels:connection:{connection_id or 0}"
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelFacts:
     """The little the webhook needs to know about a channel, read in one query."""
 
@@ -50,6 +62,7 @@ class ChannelFacts:
     connection_state: str | None
     generation: str
     read_at: float
+    version: str = "0"
 
 
 _known: dict[str, ChannelFacts] = {}
@@ -65,67 +78,120 @@ def facts_for(channel_id: str) -> ChannelFacts | None:
     return reload(channel_id)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Roster:
-    """Every channel id a notification may name, as of one generation."""
+    """Every channel id a notification may name: read in full, then added to from the stream."""
 
-    ids: frozenset[str]
+    ids: set[str]
     generation: str
-    read_at: float
+    last_entry: str  # the last entry of ADDED_STREAM applied
+    read_at: float  # when it was last read in full
 
 
 # Channels stopped longer ago than this are left out: Google stops sending soon after a stop.
 ROSTER_STOPPED_DAYS = 7
-# A roster is read again at least this often, should a bump have been lost with Redis.
-ROSTER_KEEP_SECONDS = 30.0
+# A full re-read drops ids stopped long ago and covers an entry lost with Redis.
+ROSTER_KEEP_SECONDS = 600.0
+ADDED_STREAM = "coordinoter:channels:added"
+# Far more than the channels opened between two full re-reads, even at 100,000 channels.
+ADDED_KEEP = 50_000
 _roster: Roster | None = None
 
 
 def may_exist(channel_id: str) -> bool:
     """False when no channel has this id: a forged id then costs no database query.
 
-    The roster of ids is read once per generation (every commit that adds or stops a channel
-    bumps it), so a channel committed a moment ago is in it by the time Google names it.
+    An id in the roster needs no look at Redis (the database has the last word). Another
+    costs one round trip for the ids added since, so a channel committed a moment ago is
+    known by the time Google names it; the roster is read in full only when the global
+    generation changed (a bulk statement) or every ROSTER_KEEP_SECONDS.
     """
-    global _roster
-    generation = current_generation()
-    if generation == UNKNOWN_GENERATION:
-        return True  # Redis cannot tell us whether the roster is current: ask the database.
     roster = _roster
+    if roster is not None and channel_id in roster.ids:
+        return True
+    try:
+        generation, added = _news(roster)
+    except RedisError:
+        return True  # Redis cannot tell us whether the roster is current: ask the database.
     if (
         roster is None
         or roster.generation != generation
         or time.monotonic() - roster.read_at >= ROSTER_KEEP_SECONDS
+        or len(added) >= ADDED_KEEP
     ):
-        # The generation first, then the rows (as in reload): rows at least as new as their tag.
-        since = utcnow() - timedelta(days=ROSTER_STOPPED_DAYS)
-        ids = db.session.scalars(
-            select(WatchChannel.channel_id).where(
-                or_(WatchChannel.stopped_at.is_(None), WatchChannel.stopped_at > since)
-            )
-        )
-        roster = _roster = Roster(frozenset(ids), generation, time.monotonic())
+        roster = _read_roster()
+    elif added:
+        roster.ids.update(value.decode() for _entry, fields in added for value in fields.values())
+        roster.last_entry = added[-1][0]
     return channel_id in roster.ids
+
+
+def _news(roster: Roster | None) -> tuple[str, list]:
+    pipe = redis_connection().pipeline(transaction=False)
+    pipe.get(GENERATION_KEY)
+    after = roster.last_entry if roster is not None else "0-0"
+    pipe.xrange(ADDED_STREAM, min=f"({after}", max="+", count=ADDED_KEEP)
+    value, added = pipe.execute()
+    return (value.decode() if value else "0"), [(e.decode(), f) for e, f in added]
+
+
+def _read_roster() -> Roster:
+    """Every id a notification may name, streamed from the database (no list of rows held)."""
+    global _roster
+    # The generation and the stream's end first, then the rows: rows at least as new as tags.
+    pipe = redis_connection().pipeline(transaction=False)
+    pipe.get(GENERATION_KEY)
+    pipe.xrevrange(ADDED_STREAM, count=1)
+    value, last = pipe.execute()
+    since = utcnow() - timedelta(days=ROSTER_STOPPED_DAYS)
+    rows = db.session.scalars(
+        select(WatchChannel.channel_id)
+        .where(or_(WatchChannel.stopped_at.is_(None), WatchChannel.stopped_at > since))
+        .execution_options(yield_per=5_000)
+    )
+    ids = set(rows)
+    last_entry = last[0][0].decode() if last else "0-0"
+    _roster = Roster(ids, value.decode() if value else "0", last_entry, time.monotonic())
+    return _roster
+
+
+def note_added(pipe: Pipeline, channel_ids: list[str]) -> None:
+    """Queue on `pipe` the stream entry that tells every web process of these new channels."""
+    if channel_ids:
+        fields = {str(n): channel_id for n, channel_id in enumerate(channel_ids)}
+        pipe.xadd(ADDED_STREAM, fields, maxlen=ADDED_KEEP, approximate=True)
 
 
 def reload(channel_id: str) -> ChannelFacts | None:
     """Read the channel afresh (and remember it); None when no such channel exists."""
-    if _read(channel_id) is None:
+    first = _read(channel_id)
+    if first is None:
         # Unknown ids are not remembered: a forger would fill the memory with them.
         _known.pop(channel_id, None)
         return None
-    # Read the generation, then the row again: a change committed in between bumps the
-    # generation after its commit, so remembered facts are never newer than their tag.
-    generation = current_generation()
+    # Read the versions, then the row again: a change committed in between sets a version
+    # after its commit, so remembered facts are never newer than their tags.
+    generation, version = current_versions(first.connection_id)
     row = _read(channel_id)
     if row is None:
         _known.pop(channel_id, None)
         return None
-    facts = ChannelFacts(channel_id, *row, generation=generation, read_at=time.monotonic())
-    if len(_known) >= MAX_ENTRIES:
-        _known.clear()
-    _known[channel_id] = facts
+    facts = ChannelFacts(
+        channel_id, *row, generation=generation, read_at=time.monotonic(), version=version
+    )
+    _remember(facts)
     return facts
+
+
+def _remember(facts: ChannelFacts) -> None:
+    # Popped first so that the dict's order stays the order facts were read: the oldest go.
+    _known.pop(facts.channel_id, None)
+    while len(_known) >= MAX_ENTRIES:
+        try:
+            _known.pop(next(iter(_known)), None)
+        except (StopIteration, RuntimeError):  # another thread changed it meanwhile
+            break
+    _known[facts.channel_id] = facts
 
 
 def _read(channel_id: str) -> Row | None:
@@ -142,12 +208,12 @@ def _read(channel_id: str) -> Row | None:
     ).first()
 
 
-# Facts read while Redis is down carry this: no generation in Redis ever equals it.
+# Facts read while Redis is down carry this: no version in Redis ever equals it.
 UNKNOWN_GENERATION = "unknown"
 
 
 def current_generation() -> str:
-    """The channels' generation in Redis: a random value set by each change ("0" before any)."""
+    """The channels' global generation in Redis: set afresh by bulk changes ("0" before any)."""
     try:
         value = redis_connection().get(GENERATION_KEY)
     except RedisError:
@@ -156,29 +222,64 @@ def current_generation() -> str:
     return value.decode() if value else "0"
 
 
+def current_versions(connection_id: int | None) -> tuple[str, str]:
+    """The global generation and this connection's version, in one round trip."""
+    try:
+        values = redis_connection().mget([GENERATION_KEY, version_key(connection_id)])
+    except RedisError:
+        return UNKNOWN_GENERATION, UNKNOWN_GENERATION
+    return tuple(value.decode() if value else "0" for value in values)  # type: ignore[return-value]
+
+
 def install_session_hooks() -> None:
-    """Bump the generation after commits that add or stop channels or change connections."""
+    """Set versions after commits that add or stop channels or change connections."""
     # On SQLAlchemy's Session class: every session of the process, web or worker.
     if not event.contains(Session, "before_flush", _note_changes):
         event.listen(Session, "before_flush", _note_changes)
+        event.listen(Session, "do_orm_execute", _note_bulk)
         event.listen(Session, "after_commit", _bump_after_commit)
         event.listen(Session, "after_soft_rollback", _forget_changes)
+
+
+@dataclass
+class _Changes:
+    """What one transaction changed that the webhook's memory must hear of."""
+
+    connections: set[int]
+    added: list[str]
+    everything: bool = False
+
+
+def _changes(session: Session) -> _Changes:
+    changes = session.info.get(_CHANGED)
+    if changes is None:
+        changes = session.info[_CHANGED] = _Changes(set(), [])
+    return changes
 
 
 def _note_changes(session: Session, _context: object, _instances: object) -> None:
     for obj in session.new:
         if isinstance(obj, WatchChannel):
             # A new channel must be in every web process's roster before Google names it.
-            session.info[_CHANGED] = True
-            return
+            _changes(session).added.append(obj.channel_id)
+            _touch(session, obj.connection_id)
     for obj in session.deleted:
         if isinstance(obj, WatchChannel | GoogleConnection):
-            session.info[_CHANGED] = True
-            return
+            _touch(session, _connection_of(obj))
     for obj in session.dirty:
         if _matters(obj):
-            session.info[_CHANGED] = True
-            return
+            _touch(session, _connection_of(obj))
+
+
+def _connection_of(obj: WatchChannel | GoogleConnection) -> int | None:
+    return obj.connection_id if isinstance(obj, WatchChannel) else obj.id
+
+
+def _touch(session: Session, connection_id: int | None) -> None:
+    if connection_id is None:
+        _changes(session).everything = True
+    else:
+        _changes(session).connections.add(connection_id)
 
 
 def _matters(obj: object) -> bool:
@@ -189,15 +290,53 @@ def _matters(obj: object) -> bool:
     return False
 
 
+# What a bulk statement must set for the webhook's memory to care, by table.
+_WATCHED = {WatchChannel.__table__: {"stopped_at"}, GoogleConnection.__table__: {"state"}}
+
+
+def _note_bulk(state: ORMExecuteState) -> None:
+    """A bulk UPDATE, INSERT or DELETE names no rows: every process reads channels again."""
+    if not (state.is_update or state.is_insert or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    watched = _WATCHED.get(table)
+    if watched is None:
+        return
+    if table is WatchChannel.__table__ and state.is_delete:
+        return  # only channels stopped long ago are erased in bulk (forget_stopped_channels)
+    if table is GoogleConnection.__table__ and state.is_insert:
+        return  # a new connection has no channel yet
+    if state.is_update and not watched & _columns_set(state):
+        return  # live_at, next_pull_at and the like: nothing the webhook judges by
+    _changes(state.session).everything = True
+
+
+def _columns_set(state: ORMExecuteState) -> set[str]:
+    """The columns a bulk UPDATE sets; every column when it cannot tell (the safe side)."""
+    values = getattr(state.statement, "_values", None) or {}
+    names = {getattr(key, "key", key) for key in values}
+    parameters = state.parameters
+    for row in parameters if isinstance(parameters, list) else [parameters or {}]:
+        names.update(row)
+    return {str(name) for name in names} if names else {"stopped_at", "state"}
+
+
 def _bump_after_commit(session: Session) -> None:
-    if not session.info.pop(_CHANGED, False):
+    changes = session.info.pop(_CHANGED, None)
+    if changes is None or not (changes.connections or changes.added or changes.everything):
         return
     try:
-        # A fresh random value, not a counter: after Redis loses its data a counter would
+        # Fresh random values, not counters: after Redis loses its data a counter would
         # start again at numbers that memory read before the loss still carries.
-        redis_connection().set(GENERATION_KEY, uuid.uuid4().hex)
-    except Exception as exc:  # the memory's time limit still bounds how stale it can be
-        log.warning("could not bump the channels' generation: %s", exc)
+        pipe = redis_connection().pipeline(transaction=False)
+        for connection_id in changes.connections:
+            pipe.set(version_key(connection_id), uuid.uuid4().hex, ex=VERSION_TTL)
+        if changes.everything:
+            pipe.set(GENERATION_KEY, uuid.uuid4().hex)
+        note_added(pipe, changes.added)
+        pipe.execute()
+    except Exception as exc:  # the memory's time limits still bound how stale it can be
+        log.warning("could not bump the channels' versions: %s", exc)
 
 
 def _forget_changes(session: Session, _previous: object) -> None:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from redis import Redis
 
 from portal.core.queue import redis_script
-from portal.google.realtime.directory import GENERATION_KEY, ChannelFacts
+from portal.google.realtime.directory import GENERATION_KEY, ChannelFacts, version_key
 
 KEEP_SECONDS = 8 * 24 * 3600
 
@@ -29,9 +29,11 @@ KEEP_SECONDS = 8 * 24 * 3600
 # Returns {"now"|"later", ""} when this notification must enqueue the pull (at once, or after
 # the burst when the previous notification came less than `gap` seconds ago), or
 # {"waiting", <marker>} when a pull is already waiting, or {"stale", ""} (and does nothing)
-# when the channel facts the webhook judged by are older than the channels' generation.
+# when the channel facts the webhook judged by are older than the channels' generation or
+# their connection's version.
 _NOTE = """
-if (redis.call('GET', KEYS[4]) or '0') ~= ARGV[8] then
+if (redis.call('GET', KEYS[4]) or '0') ~= ARGV[8]
+    or (redis.call('GET', KEYS[5]) or '0') ~= ARGV[9] then
   return {'stale', ''}
 end
 local previous = tonumber(redis.call('HGET', KEYS[1], 'at') or '0')
@@ -100,7 +102,13 @@ def note_genuine(
     """Record one genuine notification and claim the pending pull marker (one round trip)."""
     now = time.time()
     verdict, waiting = redis_script(_NOTE)(
-        keys=[heard_key(facts.connection_id), pending_key, _hour_key(now), GENERATION_KEY],
+        keys=[
+            heard_key(facts.connection_id),
+            pending_key,
+            _hour_key(now),
+            GENERATION_KEY,
+            version_key(facts.connection_id),
+        ],
         args=[
             f"{now:.6f}",
             facts.channel_id,
@@ -110,6 +118,7 @@ def note_genuine(
             burst_gap,
             KEEP_SECONDS,
             facts.generation,
+            facts.version,
         ],
         client=redis,
     )
