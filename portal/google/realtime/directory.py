@@ -40,7 +40,7 @@ GENERATION_KEY = "coordinoter:channels:generation"
 KEEP_SECONDS = 300.0
 # A connection's version must outlive any facts read under the one before it (KEEP_SECONDS).
 VERSION_TTL = 24 * 3600
-# Facts of 200,000 channels take about 60 MB (bench.roster); past that the oldest read go.
+# Facts of 100,000 channels take about 26 MB (bench.roster); past this the oldest read go.
 MAX_ENTRIES = 200_000
 _CHANGED = "coordinoter_channels_changed"
 
@@ -101,10 +101,9 @@ _roster: Roster | None = None
 def may_exist(channel_id: str) -> bool:
     """False when no channel has this id: a forged id then costs no database query.
 
-    An id in the roster needs no look at Redis (the database has the last word). Another
+    An id in the roster needs no look at Redis (the database has the last word); another
     costs one round trip for the ids added since, so a channel committed a moment ago is
-    known by the time Google names it; the roster is read in full only when the global
-    generation changed (a bulk statement) or every ROSTER_KEEP_SECONDS.
+    known when Google names it. Read in full on a new global generation, or when old.
     """
     roster = _roster
     if roster is not None and channel_id in roster.ids:
