@@ -106,7 +106,7 @@ def _fields_written(tracked: Tracked, final: Value, about: set[int]) -> list[Pro
         wrote = {tuple(getattr(value, part) for part in parts) for value in tracked.written()}
         if have not in wrote:
             text = f"{tracked.key} {name} ended as {have}, which neither side wrote ({wrote})"
-            found.append(Problem(text, about))
+            found.append(Problem(text, about, kind="unwritten"))
     return found
 
 
