@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the portal: configuration, extensions, blueprints, CLI and error pages."""
+    from portal.calendar.poll_gate import install_poll_gate
     from portal.core.canonical_host import install_canonical_host
     from portal.core.headers import install_security_headers
     from portal.google.realtime.directory import install_session_hooks
@@ -33,6 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
     register_error_pages(app)
     install_notify_endpoint(app)
+    # Beside the webhook, in front of Flask: an unchanged week poll costs one Redis read.
+    install_poll_gate(app)
     # Last: its middleware wraps everything above, the webhook included.
     install_security_headers(app)
     return app

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from flask import (
     Blueprint,
     abort,
+    current_app,
     g,
     render_template,
     request,
@@ -24,6 +25,8 @@ from portal.calendar.google_form import (
 from portal.calendar.google_routes import save_google, show_google
 from portal.calendar.layout import build_week, monday_of
 from portal.calendar.operations import delete_event
+from portal.calendar.poll_gate import ticket_mark
+from portal.calendar.poll_marks import current_mark
 from portal.calendar.queries import (
     declined_in_week,
     series_in_week,
@@ -78,6 +81,7 @@ def week():
     # Taken before the week is read, so a change landing in between costs the poller one
     # reload too many instead of a stale week that believes itself current. A region drawn
     # under it is at least that new, and is served again while the week keeps it (week_cache).
+    g.week_mark = current_mark(current_user.id)  # before the fingerprint, as it is
     g.week_seen = week_fingerprint(current_user.id, monday, zone_name)
     key = (current_user.id, g.week_seen, today, request.script_root)
     region = rendered_weeks().region(key, lambda: _draw_week(monday, zone_name, today))
@@ -104,8 +108,10 @@ def fingerprint():
     """The live-update poll: 204 while the week is unchanged, else tell the week to reload.
 
     The #week region polls this every second with the fingerprint it was drawn with (see
-    calendar/_week.html). Polling a one-query fingerprint was chosen over server-sent events,
-    which would hold a gunicorn worker for as long as each calendar page stays open.
+    calendar/_week_poller.html). While the coordinator's week mark stands, poll_gate.py
+    answers in front of Flask; what reaches this route is a poll the gate could not vouch
+    for. Polling was chosen over server-sent events, which would hold a gunicorn worker for
+    as long as each calendar page stays open.
     """
     if not current_user.is_authenticated:
         # login_required would redirect, and htmx would follow to the login page; HX-Refresh
@@ -113,9 +119,24 @@ def fingerprint():
         return "", 401, {"HX-Refresh": "true", **NO_STORE}
     zone_name = viewer_zone()
     monday = monday_of(request.args.get("week"), today_in(zone_name))
-    if request.args.get("seen") == week_fingerprint(current_user.id, monday, zone_name):
+    mark = current_mark(current_user.id)  # before the fingerprint, as the week takes it
+    seen = request.args.get("seen")
+    if seen != week_fingerprint(current_user.id, monday, zone_name):
+        return "", 200, {"HX-Trigger": CHANGED, **NO_STORE}
+    ticket = request.args.get("poll")
+    if mark is None or ticket is None or _ticket_holds(mark):
         return "", 204, NO_STORE
-    return "", 200, {"HX-Trigger": CHANGED, **NO_STORE}
+    # The week stands but the ticket does not (a mark moved elsewhere in the coordinator's
+    # calendar, or it expired): a fresh poller, so the gate answers the next polls again.
+    poller = render_template(
+        "calendar/_week_poller.html", monday=monday, seen=seen, mark=mark, oob=True
+    )
+    return poller, 200, NO_STORE
+
+
+def _ticket_holds(mark: str) -> bool:
+    held = ticket_mark(current_app.secret_key, current_user.get_id(), request.args)
+    return held == mark
 
 
 @bp.get("/events/new")
