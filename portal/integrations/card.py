@@ -114,7 +114,7 @@ def webhook_warning(config: Mapping[str, Any]) -> str | None:
         return None
     return (
         f"PUBLIC_BASE_URL is {config['PUBLIC_BASE_URL']}, not https: Google only sends live "
-        "updates to https addresses, so changes from Google arrive with the check every "
+        "updates to https addresses, so changes from Google arrive with the check about every "
         f"{in_words(SAFETY_NET_AFTER)}. "
         "Ask your administrator to set PUBLIC_BASE_URL to the portal's https address."
     )

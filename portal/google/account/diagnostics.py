@@ -55,7 +55,7 @@ CHOOSE_CALENDAR = (
     "Open Business Portal → Manage Integrations and press “Choose another calendar” on the "
     "Google card (choose the same one if it is back in Google)."
 )
-SAFETY_NET = f"Changes made in Google still arrive within {in_words(SAFETY_NET_AFTER)}."
+SAFETY_NET = f"Changes made in Google still arrive within about {in_words(SAFETY_NET_AFTER)}."
 CHANNELS_AGAIN = in_words(CHANNELS_EVERY)
 
 
