@@ -74,7 +74,7 @@ def changed_body(wanted: dict, remembered: dict | None) -> dict:
     changed = {
         name: wanted[name]
         for name in WIRE_FIELDS
-        if name in wanted and _differs(name, mine[name], remembered.get(name))
+        if name in wanted and field_differs(name, mine[name], remembered.get(name))
     }
     if "start" in changed or "end" in changed:
         changed.update({name: wanted[name] for name in ("start", "end") if name in wanted})
@@ -87,12 +87,13 @@ def not_taken(sent: dict, answer: dict) -> list[str]:
     words = [
         FIELD_WORDS[name]
         for name in WIRE_FIELDS
-        if name in sent and _differs(name, mine[name], theirs[name])
+        if name in sent and field_differs(name, mine[name], theirs[name])
     ]
     return list(dict.fromkeys(words))
 
 
-def _differs(name: str, mine, theirs) -> bool:
+def field_differs(name: str, mine, theirs) -> bool:
+    """Whether two comparable values of one wire field differ (fields_of's terms)."""
     if name in ("start", "end") and mine and theirs:
         # The same instant in another spelling is no change; a zone counts only when both
         # sides name one (Gmail's events carry bare offsets).

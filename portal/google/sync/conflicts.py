@@ -22,6 +22,7 @@ from portal.google.sync.mapping import (
     synced_fields,
     updated_of,
 )
+from portal.google.sync.merge import kept_values, one_sided_changes
 from portal.models import Event, EventLink, GoogleConnection, User
 
 
@@ -56,10 +57,19 @@ def apply_fields(connection: GoogleConnection, event: Event, item: dict) -> bool
 def settle_conflict(connection: GoogleConnection, event: Event, link: EventLink, item: dict) -> str:
     """Both sides changed: the later change wins (returned); the loser is kept in the log."""
     google_updated = updated_of(item)
+    portal_only, google_only = one_sided_changes(connection, event, link, item)
     if event.updated_at >= google_updated:
         winner, loser = "portal", _portal_wins(event, link, item, google_updated)
+        # What only Google changed since the two last agreed is Google's change: it stands.
+        _take(connection, event, item, google_only - {"time"} if event.is_series else google_only)
     else:
+        kept = kept_values(event, portal_only)
         winner, loser = "google", _google_wins(connection, event, link, item, google_updated)
+        # What only the portal changed stands too; the push sends it.
+        if kept:
+            for name, value in kept.items():
+                setattr(event, name, value)
+            event.version += 1
     log_activity(
         connection,
         "conflict",
@@ -77,6 +87,18 @@ def settle_conflict(connection: GoogleConnection, event: Event, link: EventLink,
         },
     )
     return winner
+
+
+def _take(connection: GoogleConnection, event: Event, item: dict, fields: set[str]) -> None:
+    """Copy these fields of Google's item onto the event (those the event syncs)."""
+    fields &= synced_fields(event, connection.privacy_level)
+    if not fields:
+        return
+    user_zone = db.session.get(User, connection.user_id).time_zone
+    for name, value in from_google(item, fields, user_zone).items():
+        if name != "recurrence":
+            setattr(event, name, value)
+    event.version += 1
 
 
 def _portal_wins(event: Event, link: EventLink, item: dict, google_updated: datetime) -> dict:

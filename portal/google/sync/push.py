@@ -305,16 +305,17 @@ def _settle_then_patch(connection: GoogleConnection, plan: Plan, client: Calenda
     remote = client.get_event(connection.calendar_id, link.google_event_id)
     if remote.get("status") == "cancelled":
         return _gone_remotely(connection, event, link)
-    if settle_conflict(connection, event, link, remote) == "google":
+    won = settle_conflict(connection, event, link, remote)
+    if won == "google" and link.synced_version >= event.version:
         return "conflict_google_won"
-    # Planned again: the settling may have kept part of Google's version (its rule), and
-    # the etag is now that of Google's copy, which we overwrite on purpose.
-    again = plan_push(connection, event, link)
-    if again.kind != "patch":
-        # Google made the same change meanwhile: nothing is left to send (and no 412 again).
-        return _carry_out(connection, again, client)
-    item = client.send(again.call(connection.calendar_id))
-    return _record(connection, again, item)
+    # Planned again: the settling may have kept part of Google's version (its rule), or,
+    # when Google's won, part of the portal's (the coordinator's answer, which an organiser's
+    # change does not touch); the etag is now that of Google's copy, which we overwrite on
+    # purpose.
+    # Carried out like any plan: nothing left to send (Google made the same change) is
+    # recorded as such, and another 412 (Google changed once more meanwhile) is settled again,
+    # so the change is never dropped as refused. Each round needs a new change in Google.
+    return _carry_out(connection, plan_push(connection, event, link), client)
 
 
 def _recheck(connection: GoogleConnection, plan: Plan, client: CalendarClient) -> str:

@@ -305,14 +305,26 @@ def _meet_local_change(
         # would send (a cancellation's free/busy) still goes with the pending push; when
         # Google holds all of it already, the two agree now.
         remember(link, item, link.synced_version)
-        wanted = to_google(event, connection.privacy_level, link.synced_body)
-        if not changed_body(wanted, link.synced_body):
+        if not _still_to_send(connection, event, link):
             link.synced_version = event.version
         counts.unchanged += 1
         return "unchanged"
+    agreed_before = link.synced_version > 0 and link.synced_body is not None
+    if agreed_before and not _still_to_send(connection, event, link):
+        # The waiting change touched only what never leaves the portal (internal notes, the
+        # participant): Google's change is no conflict, and is taken as it is.
+        _take_google_version(connection, event, link, item)
+        counts.updated += 1
+        return "updated"
     counts.conflicts += 1
     settle_conflict(connection, event, link, item)
     return "conflict"
+
+
+def _still_to_send(connection: GoogleConnection, event: Event, link: EventLink) -> bool:
+    """Whether the portal holds anything Google's copy, as the link remembers it, lacks."""
+    wanted = to_google(event, connection.privacy_level, link.synced_body)
+    return bool(changed_body(wanted, link.synced_body))
 
 
 def _take_google_version(
