@@ -18,8 +18,8 @@ organiser's title and time and the same answer on both sides, no copy of Google'
 made and nothing refused by Google (kind_checks.py).
 
 A failure prints its seed: CHAOS_SEED=<seed> replays the same operations and faults. A run
-whose every problem is a known product bug (known.py, each replayed in test_races.py or
-test_scheduler.py) is an expected failure; CHAOS_STRICT=1 makes it fail.
+whose every problem is a known product bug (known.py, each replayed as a strict xfail in a
+test_*races.py or test_scheduler.py) is an expected failure; CHAOS_STRICT=1 makes it fail.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_both_sides_converge_after_chaos(world, chaos_seed):
     print(outcome.summary())
     assert not outcome.unexplained, outcome.explain()
     if outcome.problems and not STRICT:
-        # Only known product bugs (tests/chaos/known.py), each pinned in test_races.py.
+        # Only known product bugs (tests/chaos/known.py), each pinned by a strict xfail.
         print(outcome.explain())
         pytest.xfail(outcome.known_summary())
     assert not outcome.problems, outcome.explain()

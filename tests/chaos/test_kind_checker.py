@@ -139,21 +139,26 @@ def test_every_divergence_of_google_s_own_events_is_reported(world):
     assert f"activity row error/failed for #{birthday.id}: Google refused it" in found
 
 
-def test_known_bugs_excuse_stale_titles_and_lost_answers_only_after_their_conflicts(world):
+def test_known_bugs_excuse_only_the_events_their_traces_are_on(world):
     tracked = google_adds(world)
     invitation, away, birthday = (portal_event(t) for t in tracked)
     connection = db.session.get(GoogleConnection, world.account.connection_id)
     log_activity(connection, "conflict", "both changed", event_id=away.id, outcome="portal_won")
     log_activity(connection, "conflict", "both", event_id=invitation.id, outcome="google_won")
+    refusal = "Google refused “Bday3”: Precondition Failed"
+    log_activity(connection, "error", refusal, event_id=birthday.id, outcome="failed")
     db.session.commit()
     stale = Problem("away2 title ended as ...", {away.id}, kind="unwritten")
     lost = Problem("i1 answered 'accepted' in the portal ...", {invitation.id}, kind="answer")
-    other = Problem("bday3 title ended as ...", {birthday.id}, kind="unwritten")
+    refused = Problem(f"activity row error/failed for #{birthday.id}", {birthday.id}, "refused")
+    other = Problem("p9 title ended as ...", {away.id + 1000}, kind="unwritten")
 
-    bugs = known_bugs(world, [stale, lost, other])
+    bugs = known_bugs(world, [stale, lost, refused, other])
 
     assert [bug.name for bug in bugs] == [
         "portal-only change wins over Google's",
         "answer kept but never sent",
+        "a second 412 while settling",
     ]
-    assert explained([stale, lost, other], bugs) == ([stale, lost], [other])
+    assert explained([stale, lost, refused, other], bugs) == ([stale, lost, refused], [other])
+    assert known_bugs(world, [other]) == []
