@@ -84,7 +84,7 @@ def kind_expectations(tracked: Tracked, event: Event, item: dict) -> list[Proble
     """A live invitation or special event against what the driver did to it."""
     about = {event.id}
     if tracked.kind != INVITATION:
-        return _fields_written(tracked, portal_value(event), about)
+        return fields_written(tracked.key, portal_value(event), tracked.written(), about)
     found = []
     there = google_value(item)
     if there != tracked.organiser:
@@ -97,15 +97,16 @@ def kind_expectations(tracked: Tracked, event: Event, item: dict) -> list[Proble
     return found
 
 
-def _fields_written(tracked: Tracked, final: Value, about: set[int]) -> list[Problem]:
-    """Each field of a special event ends as one side wrote it (Google keeps what the portal
-    cannot change, so the two sides' values may each win a field)."""
+def fields_written(key: str, final: Value, written: set[Value], about: set[int]) -> list[Problem]:
+    """Each field ends as one side last wrote it (a field one side changed since the two last
+    agreed keeps that side's value, whoever changed last, so the event as a whole may be a mix
+    of both sides' writes)."""
     found = []
     for name, parts in FIELD_PARTS.items():
         have = tuple(getattr(final, part) for part in parts)
-        wrote = {tuple(getattr(value, part) for part in parts) for value in tracked.written()}
+        wrote = {tuple(getattr(value, part) for part in parts) for value in written}
         if have not in wrote:
-            text = f"{tracked.key} {name} ended as {have}, which neither side wrote ({wrote})"
+            text = f"{key} {name} ended as {have}, which neither side wrote ({wrote})"
             found.append(Problem(text, about, kind="unwritten"))
     return found
 

@@ -18,8 +18,6 @@ from portal.google.worker.enqueue import kick
 from portal.google.worker.jobs import pull_job
 from portal.models import Event, EventLink, GoogleConnection
 from tests.chaos.convergence import problems
-from tests.chaos.known import explained, known_bugs
-from tests.chaos.problem import Problem
 from tests.chaos.rules import rfc3339
 from tests.chaos.test_checker import SOON
 from tests.chaos.tracking import Tracked
@@ -137,28 +135,3 @@ def test_every_divergence_of_google_s_own_events_is_reported(world):
     assert f"“Bday3 copy” is a copy the portal made of #{birthday.id}, a Google birthday" in found
     assert "Google refused calendar.events.patch" in found and "(400)" in found
     assert f"activity row error/failed for #{birthday.id}: Google refused it" in found
-
-
-def test_known_bugs_excuse_only_the_events_their_traces_are_on(world):
-    tracked = google_adds(world)
-    invitation, away, birthday = (portal_event(t) for t in tracked)
-    connection = db.session.get(GoogleConnection, world.account.connection_id)
-    log_activity(connection, "conflict", "both changed", event_id=away.id, outcome="portal_won")
-    log_activity(connection, "conflict", "both", event_id=invitation.id, outcome="google_won")
-    refusal = "Google refused “Bday3”: Precondition Failed"
-    log_activity(connection, "error", refusal, event_id=birthday.id, outcome="failed")
-    db.session.commit()
-    stale = Problem("away2 title ended as ...", {away.id}, kind="unwritten")
-    lost = Problem("i1 answered 'accepted' in the portal ...", {invitation.id}, kind="answer")
-    refused = Problem(f"activity row error/failed for #{birthday.id}", {birthday.id}, "refused")
-    other = Problem("p9 title ended as ...", {away.id + 1000}, kind="unwritten")
-
-    bugs = known_bugs(world, [stale, lost, refused, other])
-
-    assert [bug.name for bug in bugs] == [
-        "portal-only change wins over Google's",
-        "answer kept but never sent",
-        "a second 412 while settling",
-    ]
-    assert explained([stale, lost, refused, other], bugs) == ([stale, lost, refused], [other])
-    assert known_bugs(world, [other]) == []

@@ -1,11 +1,12 @@
 """Invitations and Google's special events changed on both sides at once, in a fixed order.
 
-Each replays a product bug found while the chaos run learnt these kinds. Fixed (27ed0a2,
-e8434cf): a conflict the portal won kept its stale copy of fields the kind never sends (the
+Each replays a product bug found while the chaos run learnt these kinds. Fixed in 27ed0a2
+and e8434cf: a conflict the portal won kept its stale copy of fields the kind never sends (the
 organiser's title and place; chaos seeds 307849808 and 263674634 at 150 steps), and a 412
 settled with nothing left to send crashed the push job (the plan fell through to a delete).
-Not fixed yet (strict xfails, known.py): a portal-only change winning over Google's rename,
-and an answer the portal keeps but never sends after the organiser's change won a 412.
+Fixed in c823bfa (chaos seed 679998391, bench.chaos --steps 1500): a portal-only change saved
+before Google's rename was pulled won the conflict and sent the stale title back, and an
+answer the portal kept after the organiser's change won a 412 was never sent.
 """
 
 from __future__ import annotations
@@ -138,12 +139,6 @@ def test_renamed_here_after_its_time_moved_in_google_keeps_google_s_time(
     assert event.start_at == SOON + timedelta(hours=4)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the push meets the organiser's newer copy (412), Google's change wins and the "
-    "answer is kept in the portal, but the push closes its outbox row: Google never gets the "
-    "answer (chaos seed 679998391, bench.chaos --steps 1500); known.py",
-)
 def test_answered_here_then_moved_by_the_organiser_before_the_push_still_reaches_google(
     app, invitation, google, chaos_connection
 ):
@@ -166,12 +161,6 @@ def test_answered_here_then_moved_by_the_organiser_before_the_push_still_reaches
     assert event.start_at == SOON + timedelta(days=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a portal-only change (internal notes) saved while Google's rename is not pulled "
-    "yet wins the conflict as the later change, and the push sends the portal's stale title "
-    "back over Google's (chaos seed 679998391, bench.chaos --steps 1500); known.py",
-)
 @pytest.mark.parametrize(
     "body",
     [{"eventType": "focusTime", "summary": "Focus"}, {"summary": "Dentist"}],
