@@ -127,7 +127,7 @@ def explain_all(rng: random.Random) -> list[str]:
     """EXPLAIN ANALYZE of the key queries, as the real code sends them, at the largest size."""
     from portal.extensions import db
     from portal.google.realtime import channels
-    from portal.google.sync.push import open_entries
+    from portal.google.sync.outbox import open_entries
     from portal.google.worker import safety_net
     from portal.models import OutboxEntry, utcnow
 

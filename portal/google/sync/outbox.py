@@ -105,3 +105,35 @@ def requeue_linked_events(connection: GoogleConnection) -> int:
     if rows:
         _want_push(connection.user_id)
     return len(rows)
+
+
+def pending_event_ids(user_id: int) -> list[int]:
+    """Events of this user with outbox rows still to push, oldest change first."""
+    stmt = (
+        select(OutboxEntry.event_id)
+        .where(OutboxEntry.user_id == user_id, OutboxEntry.processed_at.is_(None))
+        .group_by(OutboxEntry.event_id)
+        .order_by(db.func.min(OutboxEntry.id))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def open_entries(event_id: int) -> list[OutboxEntry]:
+    """The outbox rows of an event not pushed yet (read before pushing, closed after)."""
+    stmt = select(OutboxEntry).where(
+        OutboxEntry.event_id == event_id, OutboxEntry.processed_at.is_(None)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def close_entries(entries: list[OutboxEntry], error: str | None = None) -> None:
+    """Mark outbox rows done (pushed, or refused by Google with `error`); flushes.
+
+    Rows written during the push stay open for the next one.
+    """
+    for entry in entries:
+        entry.attempts += 1
+        entry.processed_at = utcnow()
+        if error is not None:
+            entry.last_error = error[:1000]
+    db.session.flush()

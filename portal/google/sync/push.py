@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from portal.core.jobs import Checkpoint, no_checkpoint
 from portal.extensions import db
 from portal.google.api.calls import Call, delete_call, insert_call, patch_call
@@ -35,8 +33,9 @@ from portal.google.sync.mapping import (
     snapshot,
     to_google,
 )
+from portal.google.sync.outbox import close_entries, open_entries, pending_event_ids
 from portal.google.sync.reconcile import tombstone_from_google
-from portal.models import Event, EventLink, GoogleConnection, OutboxEntry, utcnow
+from portal.models import Event, EventLink, GoogleConnection
 
 # Google accepts up to 1000 calls a batch; smaller batches keep one failure's cost low.
 BATCH_SIZE = 50
@@ -212,38 +211,6 @@ def push_event(connection: GoogleConnection, event: Event, client: CalendarClien
         return "failed"
     close_entries(entries)
     return outcome
-
-
-def pending_event_ids(user_id: int) -> list[int]:
-    """Events of this user with outbox rows still to push, oldest change first."""
-    stmt = (
-        select(OutboxEntry.event_id)
-        .where(OutboxEntry.user_id == user_id, OutboxEntry.processed_at.is_(None))
-        .group_by(OutboxEntry.event_id)
-        .order_by(db.func.min(OutboxEntry.id))
-    )
-    return list(db.session.scalars(stmt))
-
-
-def open_entries(event_id: int) -> list[OutboxEntry]:
-    """The outbox rows of an event not pushed yet (read before pushing, closed after)."""
-    stmt = select(OutboxEntry).where(
-        OutboxEntry.event_id == event_id, OutboxEntry.processed_at.is_(None)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def close_entries(entries: list[OutboxEntry], error: str | None = None) -> None:
-    """Mark outbox rows done (pushed, or refused by Google with `error`); flushes.
-
-    Rows written during the push stay open for the next one.
-    """
-    for entry in entries:
-        entry.attempts += 1
-        entry.processed_at = utcnow()
-        if error is not None:
-            entry.last_error = error[:1000]
-    db.session.flush()
 
 
 def _plan_for(connection: GoogleConnection, event: Event) -> Plan:
