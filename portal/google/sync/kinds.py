@@ -28,10 +28,6 @@ LABELS = {
     "birthday": "Birthday",
     "from_gmail": "From Gmail",
 }
-# Kinds that block the coordinator's time without being an appointment with anyone.
-BUSY_TIME = {"out_of_office", "focus_time"}
-# Kinds shown beside the day rather than as a block of time on it.
-DAY_NOTES = {"working_location", "birthday"}
 RESPONSES = {
     "accepted": "Going",
     "tentative": "Maybe",
@@ -91,11 +87,6 @@ def can_delete(event: Event) -> bool:
 def label(event: Event) -> str | None:
     """What the calendar calls this kind of Google event (None for an ordinary one)."""
     return LABELS.get(event.google_kind)
-
-
-def is_hidden_from_week(event: Event) -> bool:
-    """A declined invitation is not an appointment: it is left off the week."""
-    return event.google_kind == INVITATION and event.response_status == "declined"
 
 
 def apply_facts(event: Event, item: dict) -> None:
