@@ -103,6 +103,8 @@ def test_a_declined_invitation_leaves_the_week_and_an_accepted_one_is_on_it(clie
     page = client.get("/calendar").get_data(as_text=True)
     assert f'data-event-id="{accepted.id}"' in page and "Going" in page
     assert f'data-event-id="{declined.id}"' not in page
+    # Listed apart, so it can be opened and answered again.
+    assert f'data-declined-event-id="{declined.id}"' in page
 
 
 def test_saving_an_invitation_changes_only_the_portal_fields(client, coordinator):
@@ -215,3 +217,15 @@ def test_an_html_description_is_edited_as_text_and_kept_when_left_alone(client, 
     assert client.post(f"/calendar/events/{event.id}", data=form, headers=HTMX).status_code == 200
     db.session.expire_all()
     assert db.session.get(Event, event.id).notes == html
+
+
+def test_a_declined_repeating_invitation_leaves_every_day_of_the_week(client, coordinator):
+    series = invitation(
+        coordinator,
+        title="Weekly team huddle",
+        response_status="declined",
+        recurrence="RRULE:FREQ=DAILY;COUNT=30",
+    )
+    page = client.get("/calendar").get_data(as_text=True)
+    assert f'data-event-id="{series.id}"' not in page
+    assert f'data-declined-event-id="{series.id}"' in page
