@@ -7,25 +7,21 @@ import pytest
 
 from portal.calendar.layout import monday_of
 from portal.calendar.timeutil import to_local
+from tests.browser import google_fixtures
 from tests.browser.conftest import log_in, screenshot, wait_for
-from tests.google import conftest as google_side
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import SOON, timed
 from tests.support.worker import run_jobs
 
 pytestmark = pytest.mark.browser
 
-config_overrides = google_side.config_overrides
-google_emulator_server = google_side.google_emulator_server
-google = google_side.google
-connect_flow = google_side.connect_flow
-connected = google_side.connected
-
-
-@pytest.fixture
-def public_base_url(portal_port: int) -> str:
-    """Google posts its notifications to the live portal."""
-    return f"http://127.0.0.1:{portal_port}"
+# The Google-side fixtures, and Google posting to the live portal (google_fixtures.py).
+config_overrides = google_fixtures.config_overrides
+google_emulator_server = google_fixtures.google_emulator_server
+google = google_fixtures.google
+connect_flow = google_fixtures.connect_flow
+connected = google_fixtures.connected
+public_base_url = google_fixtures.public_base_url
 
 
 def own_answer(google, event_id: str) -> str:

@@ -22,9 +22,9 @@ from portal.calendar.timeutil import to_local
 from portal.extensions import db
 from portal.models import Event, WatchChannel
 from tests import factories
+from tests.browser import google_fixtures
 from tests.browser.conftest import log_in, screenshot
 from tests.browser.conftest import wait_for as browser_wait
-from tests.google import conftest as google_side
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import SOON, timed
 from tests.support.processes import start_worker, stop, wait_for
@@ -32,21 +32,16 @@ from tests.support.worker import run_jobs
 
 pytestmark = pytest.mark.browser
 
-# The Google-side fixtures (tests/google/conftest.py is not a conftest of this folder).
-config_overrides = google_side.config_overrides
-google_emulator_server = google_side.google_emulator_server
-google = google_side.google
-connect_flow = google_side.connect_flow
-connected = google_side.connected
+# The Google-side fixtures, and Google posting to the live portal (google_fixtures.py).
+config_overrides = google_fixtures.config_overrides
+google_emulator_server = google_fixtures.google_emulator_server
+google = google_fixtures.google
+connect_flow = google_fixtures.connect_flow
+connected = google_fixtures.connected
+public_base_url = google_fixtures.public_base_url
 
 # A change must be on screen this soon after the worker has applied it (poller: every 1 s).
 ON_SCREEN_WITHIN = 2.0
-
-
-@pytest.fixture
-def public_base_url(portal_port: int) -> str:
-    """Google posts its notifications to the live portal below."""
-    return f"http://127.0.0.1:{portal_port}"
 
 
 @pytest.fixture
