@@ -116,10 +116,12 @@ def run(events: int = 300, requests: int = 200) -> list[figures.Figure]:
         seed_week(user_id, monday - timedelta(days=7), events // 10)
         seed_week(user_id, monday, events)
         counter = QueryCounter(db.engine)
+        # Read while the bench's app context is still there: detached() leaves it.
+        login_id = db.session.get(User, user_id).get_id()
         with stack.detached():
             client = stack.app.test_client()
             with client.session_transaction() as session:
-                session["_user_id"] = db.session.get(User, user_id).get_id()
+                session["_user_id"] = login_id
             # Drawn on every request, as after each change: no region kept (week_cache.py).
             stack.app.extensions["rendered_weeks"] = RenderedWeeks(0)
             queries = {}
