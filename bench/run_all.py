@@ -22,6 +22,9 @@ BENCHMARKS = (
     "slow_clients",
     "week_view",
     "pull_scaling",
+    "week_poll",
+    "scale",
+    "roster",
     "chaos",
 )
 
