@@ -106,7 +106,7 @@ def _figures(runs: dict, processes: int, connections: int, load: str, path: str)
     rows.append(
         figures.Figure(
             NAME,
-            "the gate's own work per unchanged poll, in-process (cookie, ticket, one Redis GET)",
+            "the gate's own work per unchanged poll, in-process (cookie, ticket, the mark)",
             f"{cost:.0f} µs ({1e6 / cost:,.0f}/s of one core)",
         )
     )

@@ -26,9 +26,12 @@ _CHANGED = "coordinoter_week_marks_changed"
 MARK_SECONDS = 7 * 24 * 3600
 
 
+MARK_PREFIX = "coordinoter:week-mark:"
+
+
 def mark_key(user_id: int) -> str:
     """The Redis key of one coordinator's week mark."""
-    return f"coordinoter:week-mark:{user_id}"
+    return f"{MARK_PREFIX}{user_id}"
 
 
 def current_mark(user_id: int) -> str | None:
