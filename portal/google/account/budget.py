@@ -77,8 +77,10 @@ for i = 1, buckets do
   -- Once refilled, a bucket is the same as no bucket: idle connections leave no keys.
   redis.call('PEXPIRE', KEYS[i], math.ceil(burst / rate * 1000) + 1000)
 end
-redis.call('INCRBY', KEYS[#KEYS], cost)
-redis.call('EXPIRE', KEYS[#KEYS], ARGV[2])
+-- The day's counter gets its TTL when the day's first call creates it.
+if redis.call('INCRBY', KEYS[#KEYS], cost) == cost then
+  redis.call('EXPIRE', KEYS[#KEYS], ARGV[2])
+end
 return {1}
 """
 

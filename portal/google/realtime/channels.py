@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import case, delete, exists, literal, select, update
 
 from portal.config import sync_tuning
 from portal.core.jobs import Checkpoint, no_checkpoint
@@ -47,20 +47,31 @@ def hash_matches(token_hash: str, token: str | None) -> bool:
 
 
 def record_heard(connection_id: int, heard: Heard) -> None:
-    """Note on each channel when it last notified us and its highest message number."""
-    if not heard.channel_last_at:
-        return
-    stmt = select(WatchChannel).where(
-        WatchChannel.connection_id == connection_id,
-        WatchChannel.channel_id.in_(list(heard.channel_last_at)),
-    )
-    for channel in db.session.scalars(stmt):
-        at = heard.channel_last_at[channel.channel_id]
-        if channel.last_notification_at is None or channel.last_notification_at < at:
-            channel.last_notification_at = at
-        number = heard.channel_numbers.get(channel.channel_id)
+    """Note on each channel when it last notified us and its highest message number.
+
+    One UPDATE per channel heard (almost always one), keeping the later time and the higher
+    number in SQL: no row is read first.
+    """
+    for channel_id, at in heard.channel_last_at.items():
+        values = {"last_notification_at": _later(WatchChannel.last_notification_at, at)}
+        number = heard.channel_numbers.get(channel_id)
         if number is not None:
-            channel.last_message_number = max(number, channel.last_message_number or 0)
+            values["last_message_number"] = _later(WatchChannel.last_message_number, number)
+        db.session.execute(
+            update(WatchChannel)
+            .where(
+                WatchChannel.connection_id == connection_id,
+                WatchChannel.channel_id == channel_id,
+            )
+            .values(values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _later(column, value):
+    """The column's value, or `value` where the column is empty or smaller."""
+    given = literal(value, column.type)
+    return case((column.is_(None) | (column < given), given), else_=column)
 
 
 def live_channels(connection_id: int) -> list[WatchChannel]:

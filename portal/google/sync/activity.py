@@ -21,7 +21,12 @@ def log_activity(
     outcome: str = "ok",
     detail: dict | None = None,
 ) -> SyncLog:
-    """Record one push, pull, conflict, error or channel step; flushes."""
+    """Record one push, pull, conflict, error or channel step.
+
+    Added, not flushed: the row goes with the session's next flush (the next query, the
+    savepoint's end or the commit), with the changes it describes. A flush of its own cost a
+    pull a fifth of its CPU.
+    """
     row = SyncLog(
         connection_id=connection.id,
         user_id=connection.user_id,
@@ -34,7 +39,6 @@ def log_activity(
         detail=detail,
     )
     db.session.add(row)
-    db.session.flush()
     return row
 
 
