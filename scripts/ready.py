@@ -1,4 +1,5 @@
-"""`make run`'s one "ready" line: printed once the portal, a worker and the emulator all answer.
+"""`make run`'s one "ready" line: printed once the portal, a worker, the emulator and the local
+mail server (MAIL_PAGE_URL, when set) all answer.
 
 Usage: ready.py PORTAL_URL REDIS_URL QUEUE [EMULATOR_URL]. Runs beside honcho and ends when
 it has printed, when the wait is over (saying what did not answer), or when honcho is gone.
@@ -47,6 +48,9 @@ def _waiting_for(
         missing.append(f"a worker on queue {queue!r}")
     if emulator and not _answers(emulator + "/_emulator/users"):
         missing.append(f"the Google emulator ({emulator})")
+    mail = os.environ.get("MAIL_PAGE_URL")
+    if mail and not _answers(mail + "/healthz"):
+        missing.append(f"the local mail server ({mail})")
     return missing
 
 
@@ -68,7 +72,9 @@ def main(portal: str, redis_url: str, queue: str, emulator: str | None = None) -
         )
         return 1
     google = f"   Google emulator: {emulator}/" if emulator else ""
-    print(f"\nCoordinoter is ready: {portal}/{google}\n", flush=True)
+    page = os.environ.get("MAIL_PAGE_URL")
+    mail = f"   Mail it sends: {page}/" if page else ""
+    print(f"\nCoordinoter is ready: {portal}/{google}{mail}\n", flush=True)
     return 0
 
 

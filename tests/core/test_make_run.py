@@ -32,6 +32,7 @@ class Run:
 
     def __init__(self, tmp_path: Path, redis_url: str) -> None:
         self.port, self.emulator_port = free_port(), free_port()
+        self.mail_port, self.mail_web_port = free_port(), free_port()
         self.log = tmp_path / "run.log"
         env = {
             **os.environ,
@@ -40,8 +41,18 @@ class Run:
             "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
             "REDIS_URL": redis_url,
             "EMULATOR_STATE_FILE": str(tmp_path / "emulator.json"),
+            "MAIL_PORT": str(self.mail_port),
+            "MAIL_WEB_PORT": str(self.mail_web_port),
+            "MAIL_STORE_FILE": str(tmp_path / "mail.json"),
         }
-        for name in ("GOOGLE_CLIENT_ID", "GOOGLE_EMULATOR_URL", "PUBLIC_BASE_URL", "VERBOSE"):
+        for name in (
+            "GOOGLE_CLIENT_ID",
+            "GOOGLE_EMULATOR_URL",
+            "PUBLIC_BASE_URL",
+            "VERBOSE",
+            "SMTP_URL",
+            "MAIL_PAGE_URL",
+        ):
             env.pop(name, None)
         self.process = subprocess.Popen(
             ["scripts/run.sh"],
@@ -168,3 +179,26 @@ def test_the_terminal_stays_quiet_while_a_calendar_page_polls(run: Run):
     # One ready line, printed once, after everything answered.
     assert run.terminal().count("Coordinoter is ready") == 1
     assert "rq.worker" not in run.terminal() and "Job OK" not in run.terminal()
+
+
+def test_a_forgotten_password_mail_arrives_on_the_local_mail_page(run: Run):
+    terminal = run.wait_ready()
+    mail_page = f"http://127.0.0.1:{run.mail_web_port}"
+    assert f"{mail_page}/" in terminal
+    portal = f"http://localhost:{run.port}"
+    _sign_up(requests.Session(), portal)
+
+    browser = requests.Session()
+    page = browser.get(portal + "/forgot-password", timeout=10)
+    sent = browser.post(
+        page.url, data={"csrf_token": _csrf(page.text), "email": "casey@example.org"}, timeout=10
+    )
+    assert sent.status_code == 200, sent.text
+    deadline = time.monotonic() + 30
+    while "Choose a new Coordinoter password" not in (listing := requests.get(mail_page).text):
+        assert time.monotonic() < deadline, run.terminal()
+        time.sleep(0.5)
+    mail = re.search(r'href="(/mail/\d+)"', listing).group(1)
+    link = re.search(r'<a href="([^"]+/reset-password/[^"]+)"', requests.get(mail_page + mail).text)
+    assert link, requests.get(mail_page + mail).text
+    assert 'name="password"' in browser.get(link.group(1), timeout=10).text

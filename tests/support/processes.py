@@ -15,6 +15,9 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parents[2]
 PASSED_ON = (
     "REDIS_URL",
+    "SMTP_URL",
+    "MAIL_FROM",
+    "MAIL_RETRY_INTERVALS",
     "RQ_QUEUE",
     "GOOGLE_EMULATOR_URL",
     "GOOGLE_CLIENT_ID",

@@ -1,11 +1,14 @@
-"""Housekeeping, once a day: the outbox and the activity log stop growing.
+"""Housekeeping, once a day: the outbox, the activity log and the mail log stop growing.
 
 Processed outbox rows are only a record once their change reached Google; they go after
 GOOGLE_OUTBOX_KEEP_DAYS. Routine activity rows (pushes, pulls, channels …) go after
 GOOGLE_ACTIVITY_KEEP_DAYS, conflicts and errors after GOOGLE_CONFLICT_KEEP_DAYS. Kept whatever
 their age: what the card shows (each connection's newest rows, unreviewed conflicts, items a
-pull left out that are still out). Deletes run in batches of GOOGLE_PRUNE_BATCH rows, each
-committed, so no statement holds a large lock or a long transaction.
+pull left out that are still out). Mail that was sent (or written while mail was not set up)
+goes after MAIL_KEEP_DAYS, mail refused for good after GOOGLE_CONFLICT_KEEP_DAYS; mail still
+to send stays. Password-reset links go a day after they expire. Deletes run in batches of
+GOOGLE_PRUNE_BATCH rows, each committed, so no statement holds a large lock or a long
+transaction.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from sqlalchemy.orm import aliased
 from portal.config import sync_tuning
 from portal.extensions import db
 from portal.google.sync.skipped import SKIPPED
-from portal.models import OutboxEntry, SyncLog, utcnow
+from portal.models import MailMessage, OutboxEntry, PasswordReset, SyncLog, utcnow
 
 # The card's "recent activity" shows this many rows of each connection (sync/activity.py).
 CARD_ROWS = 10
@@ -41,10 +44,22 @@ def prune(config: Mapping[str, Any], now: datetime | None = None) -> dict[str, i
     batch = int(sync_tuning(config, "GOOGLE_PRUNE_BATCH"))
     outbox = OutboxEntry.processed_at < days("GOOGLE_OUTBOX_KEEP_DAYS")
     activity = _old_activity(days("GOOGLE_ACTIVITY_KEEP_DAYS"), days("GOOGLE_CONFLICT_KEEP_DAYS"))
+    mail = _old_mail(days("MAIL_KEEP_DAYS"), days("GOOGLE_CONFLICT_KEEP_DAYS"))
+    resets = PasswordReset.expires_at < now - timedelta(days=1)
     return {
         "outbox_entry": delete_in_batches(OutboxEntry, outbox, batch),
         "sync_log": delete_in_batches(SyncLog, activity, batch),
+        "mail_message": delete_in_batches(MailMessage, mail, batch),
+        "password_reset": delete_in_batches(PasswordReset, resets, batch),
     }
+
+
+def _old_mail(done: datetime, failed: datetime) -> ColumnElement[bool]:
+    """Mail rows past their keep: sent or never sendable ones, and those refused for good."""
+    return or_(
+        and_(MailMessage.status.in_(("sent", "not_configured")), MailMessage.created_at < done),
+        and_(MailMessage.status == "failed", MailMessage.created_at < failed),
+    )
 
 
 def _old_activity(routine: datetime, lasting: datetime) -> ColumnElement[bool]:
