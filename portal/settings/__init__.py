@@ -1,0 +1,1 @@
+"""A member's own account settings: name, email, time zone and password."""

@@ -1,0 +1,1 @@
+"""A business's team: inviting colleagues, admins, deactivating members, their Google states."""
