@@ -17,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.google.realtime.directory import install_session_hooks
     from portal.google.realtime.webhook import install_notify_endpoint
     from portal.google.worker.enqueue import install_push_hook
+    from portal.mail.outbox import install_mail_hook
 
     app = Flask(
         __name__,
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_extensions(app)
     install_session_hooks()
     install_push_hook()
+    install_mail_hook()
     install_canonical_host(app)
     register_blueprints(app)
     register_template_filters(app)
@@ -59,6 +61,8 @@ def configure(app: Flask, overrides: dict | None) -> None:
     # Before any route is added: every <int:…> id stays within the database's integers.
     app.url_map.converters["int"] = IdConverter
     _warn_if_google_cannot_notify(app)
+    if app.config["ENV_NAME"] == "production" and not app.config.get("SMTP_URL"):
+        app.logger.warning("SMTP_URL is not set: no email is sent (kept as not configured)")
     if not app.debug and not app.testing:
         from portal.core.logs import configure_logging
 
@@ -114,6 +118,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.integrations.google_routes import bp as google_bp
     from portal.integrations.routes import bp as integrations_bp
     from portal.participants.routes import bp as participants_bp
+    from portal.settings.routes import bp as settings_bp
+    from portal.team.routes import bp as team_bp
 
     for blueprint in (
         core_bp,
@@ -123,15 +129,20 @@ def register_blueprints(app: Flask) -> None:
         participants_bp,
         integrations_bp,
         google_bp,
+        team_bp,
+        settings_bp,
     ):
         app.register_blueprint(blueprint)
 
 
 def register_template_filters(app: Flask) -> None:
-    """Add the portal's Jinja filters: `description` shows a Google event description safely."""
+    """Add the portal's Jinja filters: `description` shows a Google event description safely;
+    `moment` writes an instant in a zone the one way coordinators read times (2:00 pm)."""
     from portal.calendar.description import render_description
+    from portal.core.timezones import format_moment
 
     app.add_template_filter(render_description, "description")
+    app.add_template_filter(format_moment, "moment")
 
 
 def register_cli(app: Flask) -> None:

@@ -63,6 +63,7 @@ SYNC_TUNING = {
     "GOOGLE_CONFLICT_KEEP_DAYS": "365",
     "GOOGLE_PRUNE_BATCH": "5000",
     "GOOGLE_FAILED_JOB_DAYS": "7",
+    "MAIL_KEEP_DAYS": "90",
 }
 
 
@@ -128,6 +129,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
         # Rendered week regions each web process keeps (calendar/week_cache.py); 0: none.
         "WEEK_CACHE_BYTES": int(env.get("WEEK_CACHE_BYTES", 16 * 1024 * 1024)),
         **_web_settings(env, mode),
+        **_mail_settings(env, mode),
         **google_endpoints(env),
     }
     # Sync tuning; the defaults suit production, tests and benchmarks shorten them.
@@ -158,6 +160,28 @@ def _web_settings(env: Mapping[str, str], mode: str) -> dict[str, Any]:
         # Routine lines (the live poll's requests, every job started and finished) are quiet
         # unless VERBOSE is set (core/logs.py).
         "VERBOSE_LOGS": _flag(env.get("VERBOSE"), False),
+    }
+
+
+def _mail_settings(env: Mapping[str, str], mode: str) -> dict[str, Any]:
+    """Email (portal/mail/): the SMTP server, the sender, tries, and the links mail carries."""
+    sender = "Coordinoter <no-reply@localhost>" if mode in ("development", "test") else ""
+    return {
+        # smtp://user:password@host:port (STARTTLS when offered) or smtps:// (TLS on connect);
+        # unset: every mail is still written, as not configured, and none is sent.
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        # A PEM file of certificates to trust for the SMTP server instead of the system's.
+        "SMTP_CA_FILE": env.get("SMTP_CA_FILE") or None,
+        "MAIL_FROM": env.get("MAIL_FROM") or sender or None,
+        # RQ's retries of a failed send (s); then the clock's sweep tries until MAIL_MAX_ATTEMPTS.
+        "MAIL_RETRY_INTERVALS": env.get("MAIL_RETRY_INTERVALS", "30,120,600,1800,3600"),
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", 24)),
+        # A reset link works once, for this long (at most an hour).
+        "PASSWORD_RESET_SECONDS": min(3600, int(env.get("PASSWORD_RESET_SECONDS", 3600))),
+        # A colleague's invitation link works once, for this many days.
+        "INVITE_DAYS": int(env.get("INVITE_DAYS", 3)),
+        "RESET_LIMIT_PER_ACCOUNT": env.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour"),
+        "RESET_LIMIT_PER_ADDRESS": env.get("RESET_LIMIT_PER_ADDRESS", "20 per hour"),
     }
 
 

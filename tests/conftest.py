@@ -24,6 +24,7 @@ from portal.extensions import db
 from tests import factories
 from tests.support.processes import free_port
 from tests.support.redis_server import PrivateRedis
+from tests.support.smtp import mailbox, smtp_server  # noqa: F401  (fixtures for every test)
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test"
@@ -90,6 +91,9 @@ def base_config(database_url: str, redis_url: str) -> dict:
         "GOOGLE_CLIENT_ID": None,
         "GOOGLE_CLIENT_SECRET": None,
         "SERVER_NAME": None,
+        # Mail goes nowhere unless a test asks for the `mailbox` fixture (tests/support/smtp.py),
+        # whatever SMTP_URL the developer's shell holds.
+        "SMTP_URL": None,
         # Tests pull at once after every notification; tests/google/test_bursts.py turns the
         # burst deferral on with a real worker and scheduler.
         "GOOGLE_BURST_GAP": 0,

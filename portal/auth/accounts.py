@@ -62,9 +62,10 @@ def set_password(user: User, password: str) -> None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user whose email and password match, else None."""
+    """The active user whose email and password match, else None (deactivated: None too)."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    matches = check_password_hash(user.password_hash, password)
+    return user if matches and user.is_active else None

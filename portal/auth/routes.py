@@ -1,16 +1,18 @@
-"""Sign up, log in, log out."""
+"""Sign up, log in, log out, and choose a new password from an emailed link."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.accounts import authenticate, create_business_with_admin, email_taken
 from portal.auth.forms import LoginForm, SignupForm
+from portal.auth.reset import complete_reset, request_reset, usable_reset
+from portal.auth.reset_forms import ForgotForm, ResetForm
 from portal.auth.sessions import end_session, start_session
-from portal.auth.throttle import login_limits
+from portal.auth.throttle import login_limits, reset_limits
 from portal.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -66,3 +68,34 @@ def logout():
     """Log out here and on every other device (POST, so a link cannot log anyone out)."""
     end_session(current_user._get_current_object())
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@reset_limits()
+def forgot_password():
+    """Ask for a reset link; the same answer whether or not the address has an account."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        request_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/forgot.html", form=form, sent_to=form.email.data)
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password with an emailed link (once, within the hour)."""
+    reset = usable_reset(token)
+    if reset is None:
+        return render_template("auth/reset.html", form=None), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        if complete_reset(reset, form.password.data) is None:
+            db.session.rollback()
+            return render_template("auth/reset.html", form=None), 400
+        db.session.commit()
+        flash("Your password is changed. Log in with your new password.", "success")
+        return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form), status

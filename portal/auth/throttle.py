@@ -1,9 +1,11 @@
-"""Login throttling: failed log-ins counted per account and per client address in Redis.
+"""Throttling the public forms: log-ins and password-reset requests, per account and per
+client address, counted in Redis.
 
-Every web process shares the counters (Flask-Limiter on the app's REDIS_URL). Only failed
-attempts count, and attempts refused while throttled do not, so the real owner waits at most
-one window after an attacker stops. A throttled attempt is answered 429 with Retry-After and
-the login page saying how long to wait.
+Every web process shares the counters (Flask-Limiter on the app's REDIS_URL). For log-ins
+only failed attempts count, and attempts refused while throttled do not, so the real owner
+waits at most one window after an attacker stops. For reset requests every request counts,
+found or not, so the limit says nothing about which addresses have an account. A throttled
+request is answered 429 with Retry-After and its form again, saying how long to wait.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flask_limiter import RequestLimit
 
 from portal.auth.accounts import normalise_email
 from portal.auth.forms import LoginForm
+from portal.auth.reset_forms import ForgotForm
 from portal.extensions import limiter
 
 
@@ -53,17 +56,20 @@ def retry_after(limit: RequestLimit) -> int:
     return max(1, math.ceil(limit.window.reset_time - time.time()))
 
 
-def throttled_login(limit: RequestLimit) -> Response:
-    """The login page, 429, saying how long to wait."""
-    seconds = retry_after(limit)
-    minutes = max(1, math.ceil(seconds / 60))
-    form = LoginForm()
-    form.email.data = request.form.get("email", "")[:254]
-    wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
-    page = render_template("auth/login.html", form=form, throttled=wait)
-    response = make_response(page, 429)
-    response.headers["Retry-After"] = str(seconds)
-    return response
+def throttled_page(template: str, form_class: type) -> Callable[[RequestLimit], Response]:
+    """An on_breach answer: the form's page, 429, saying how long to wait."""
+
+    def answer(limit: RequestLimit) -> Response:
+        seconds = retry_after(limit)
+        minutes = max(1, math.ceil(seconds / 60))
+        form = form_class()
+        form.email.data = request.form.get("email", "")[:254]
+        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        response = make_response(render_template(template, form=form, throttled=wait), 429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
+
+    return answer
 
 
 def login_limits() -> Callable[[Callable], Callable]:
@@ -73,13 +79,31 @@ def login_limits() -> Callable[[Callable], Callable]:
         key_func=account_key,
         methods=["POST"],
         deduct_when=failed,
-        on_breach=throttled_login,
+        on_breach=throttled_page("auth/login.html", LoginForm),
     )
     per_address = limiter.limit(
         lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
         key_func=client_address,
         methods=["POST"],
         deduct_when=failed,
-        on_breach=throttled_login,
+        on_breach=throttled_page("auth/login.html", LoginForm),
+    )
+    return lambda view: per_account(per_address(view))
+
+
+def reset_limits() -> Callable[[Callable], Callable]:
+    """Decorate the reset-request view with both limits (POST only, every request counts)."""
+    throttled = throttled_page("auth/forgot.html", ForgotForm)
+    per_account = limiter.limit(
+        lambda: current_app.config["RESET_LIMIT_PER_ACCOUNT"],
+        key_func=lambda: "reset-" + account_key(),
+        methods=["POST"],
+        on_breach=throttled,
+    )
+    per_address = limiter.limit(
+        lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"],
+        key_func=lambda: "reset-" + client_address(),
+        methods=["POST"],
+        on_breach=throttled,
     )
     return lambda view: per_account(per_address(view))

@@ -35,6 +35,8 @@ class Card:
     tone: str
     # Where it came from when Google made it: "Invitation", "Out of office" ... ("" if not).
     google: str = ""
+    # An ordinary event from the coordinator's Google calendar: not one the portal booked.
+    from_google: bool = False
     answer: str = ""
     join: str = ""
     join_label: str = ""
@@ -77,6 +79,7 @@ class Cards:
             status="" if status == "scheduled" else EVENT_STATUSES.get(status, status),
             tone="bad" if status in BAD_STATUSES else "ok",
             google=google,
+            from_google=item.origin == "google" and not kinds.label(item),
             answer=kinds.RESPONSES.get(item.response_status, "") if kinds.can_answer(item) else "",
             join=conference.get("url", ""),
             join_label=f"Join {conference.get('label') or 'the call'}",

@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -114,6 +115,9 @@ class EventForm(PortalForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
+    # "1" while the ticked day is only the start's own (not picked by hand): it then follows
+    # the start date. static/js/portal.js clears it when a day is ticked by hand.
+    weekdays_auto = HiddenField(default="")
     ends = RadioField("Ends", choices=list(ENDINGS.items()), default="never")
     until = DateField("Last day of the series", validators=[Optional(), within_years])
     count = IntegerField(
@@ -153,7 +157,7 @@ class EventForm(PortalForm):
         """An IANA zone this machine knows."""
         if not is_valid_zone(field.data):
             raise ValidationError(
-                "Unknown time zone. Choose one from the list or type an IANA name "
+                "Unknown time zone. Choose one from the list, or type a region and city "
                 "such as Australia/Perth."
             )
 
@@ -175,6 +179,7 @@ class EventForm(PortalForm):
         if self.status.data == "cancelled" and not self.cancel_reason.data:
             self.cancel_reason.errors.append("Say why it was cancelled.")
         if self.repeat not in unused and self.repeat.data not in ("none", CUSTOM):
+            self._follow_start_weekday()
             self._check_repeat()
         return not self.errors
 
@@ -221,6 +226,14 @@ class EventForm(PortalForm):
                 f"The first day is not the last {day} of its month: choose another repeat, "
                 "or move the start."
             )
+
+    def _follow_start_weekday(self) -> None:
+        """A day nobody picked by hand moves with the start date (the form opened on another)."""
+        first = self._first_day()
+        if self.weekdays_auto.data != "1" or self.repeat.data not in WEEKLY or first is None:
+            return
+        if len(self.weekdays.data or []) <= 1:
+            self.weekdays.data = [WEEKDAYS[first.weekday()]]
 
     def _first_day(self) -> date | None:
         """The first day as entered (in the event's zone), if it could be read."""
@@ -307,8 +320,10 @@ def initial_for_new(start: datetime, zone_name: str, all_day: bool = False) -> d
         "start_date": start.date(),
         "end_date": start.date(),
         "time_zone": zone_name,
-        # Should the coordinator choose a weekly repeat, the start's own weekday is ticked.
+        # Should the coordinator choose a weekly repeat, the start's own weekday is ticked,
+        # and follows the start until a day is picked by hand.
         "weekdays": [WEEKDAYS[start.weekday()]],
+        "weekdays_auto": "1",
     }
 
 
@@ -350,11 +365,15 @@ def initial_for_event(event: Event, series: Event | None = None) -> dict:
 def _repeat_values(master: Event, first: date) -> dict:
     """The series inputs for a master's rule ("custom" if the form cannot show it)."""
     repeat = parse_rule(master)
+    own_day = [WEEKDAYS[first.weekday()]]
     if repeat is None:
-        return {"repeat": CUSTOM, "weekdays": [WEEKDAYS[first.weekday()]]}
+        return {"repeat": CUSTOM, "weekdays": own_day, "weekdays_auto": "1"}
+    weekdays = [WEEKDAYS[day] for day in repeat.weekdays or (first.weekday(),)]
     return {
         "repeat": repeat.frequency,
-        "weekdays": [WEEKDAYS[day] for day in repeat.weekdays or (first.weekday(),)],
+        "weekdays": weekdays,
+        # Only the first day's own weekday: it follows a new start date.
+        "weekdays_auto": "1" if weekdays == own_day else "",
         "ends": repeat.ends,
         "until": repeat.until,
         "count": repeat.count,

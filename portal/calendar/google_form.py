@@ -25,6 +25,7 @@ from portal.calendar.forms import (
 from portal.calendar.operations import EventData
 from portal.calendar.timeutil import to_local
 from portal.core.forms import PortalForm
+from portal.core.timezones import format_time
 from portal.google.sync import kinds
 from portal.models import EVENT_STATUSES, EVENT_TYPES, Event, Participant
 
@@ -122,7 +123,8 @@ def when_text(event: Event, zone_name: str) -> str:
         first = f"{event.start_date:%a %-d %b %Y}"
         return first if last == event.start_date else f"{first} to {last:%a %-d %b %Y}"
     start, end = to_local(event.start_at, zone_name), to_local(event.end_at, zone_name)
-    return f"{start:%a %-d %b %Y, %H:%M}–{end:%H:%M}"
+    # Times as coordinators read them everywhere: 9:00 am–10:00 am.
+    return f"{start:%a %-d %b %Y}, {format_time(start)}–{format_time(end)}"
 
 
 def keep_description(event: Event | None, data: EventData) -> EventData:

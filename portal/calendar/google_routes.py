@@ -32,7 +32,9 @@ def answer(event_id: int):
 def show_google(event: Event, status: int = 200, form=None, error: str = ""):
     """The dialog of one of Google's own kinds of event (google_form.py)."""
     form = form or GoogleEventForm(
-        participants_of(current_user.business_id), event, data=initial_for_google_event(event)
+        participants_of(current_user.business_id, keeping=event.participant_id),
+        event,
+        data=initial_for_google_event(event),
     )
     return render(
         "calendar/event.html",
@@ -49,7 +51,8 @@ def show_google(event: Event, status: int = 200, form=None, error: str = ""):
 
 def save_google(event: Event):
     """Save what the Google dialog may change; the dialog again with a 400 when wrong."""
-    form = GoogleEventForm(participants_of(current_user.business_id), event)
+    kept = participants_of(current_user.business_id, keeping=event.participant_id)
+    form = GoogleEventForm(kept, event)
     if not form.validate_on_submit():
         return show_google(event, 400, form)
     update_event(event, form.to_data(event))

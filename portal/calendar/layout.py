@@ -1,4 +1,5 @@
-"""Laying out a week: which event shows on which day, where in the hour grid, and in what order."""
+"""Laying out a view of days (a week, three days or one day): which event shows on which day,
+where in the hour grid, and in what order."""
 
 from __future__ import annotations
 
@@ -7,14 +8,30 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
 from portal.calendar.recurrence import Occurrence
-from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, format_hour, format_time, to_local
-from portal.core.timezones import AUSTRALIAN_ZONES, is_valid_zone
+from portal.calendar.timeutil import (
+    MAX_YEAR,
+    MIN_YEAR,
+    format_day,
+    format_hour,
+    to_local,
+)
+from portal.core.timezones import AUSTRALIAN_ZONES, format_time, is_valid_zone
 from portal.models import Event
 
 DAY_MINUTES = 24 * 60
 # The shortest block drawn, so a five-minute call is still readable and clickable.
 MIN_BLOCK_MINUTES = 20
+# Shorter blocks are drawn on one line, start time first, so the title and start always show.
+SHORT_BLOCK_MINUTES = 40
+# The grid opens here, or earlier when the view's first appointment starts earlier.
+WORKING_DAY_START = 7
 ZONE_LABELS = dict(AUSTRALIAN_ZONES)
+# The views of the calendar and how many days each shows, with the words for its span.
+VIEWS = {"week": 7, "3day": 3, "day": 1}
+SPAN_WORDS = {"week": "week", "3day": "three days", "day": "day"}
+# The same span as the agenda's heading says it ("This week") and the switch between views.
+SPAN_PHRASES = {"week": "this week", "3day": "these three days", "day": "this day"}
+VIEW_LABELS = (("day", "Day"), ("3day", "3 days"), ("week", "Week"))
 # What the week draws: single events, and occurrences of series (which read like events).
 Shown = Event | Occurrence
 
@@ -27,8 +44,16 @@ class Block:
     start_minute: float
     end_minute: float
     label: str
+    # The start as the card's short form shows it; continued: the event began on an earlier day.
+    start_label: str = ""
+    continued: bool = False
     column: int = 0
     columns: int = 1
+
+    @property
+    def is_short(self) -> bool:
+        """Too short for a second line: drawn as one, start time first."""
+        return self.end_minute - self.start_minute < SHORT_BLOCK_MINUTES
 
     @property
     def top(self) -> float:
@@ -88,26 +113,58 @@ class Day:
 
 @dataclass
 class Week:
-    """Seven days from a Monday, as seen from one time zone."""
+    """The days of one view (seven from a Monday, three, or one), as seen from one time zone."""
 
-    monday: date
+    first: date
     zone_name: str
     days: list[Day]
+    view: str = "week"
+    today: date | None = None
+
+    @property
+    def anchor(self) -> date:
+        """The day another view opens on: today when it is shown here, else the first day."""
+        return next((day.date for day in self.days if day.is_today), self.first)
+
+    @property
+    def span(self) -> int:
+        """How many days the view shows."""
+        return len(self.days)
 
     @property
     def previous(self) -> date:
-        """The Monday before."""
-        return self.monday - timedelta(days=7)
+        """The first day of the view before (a week, three days or a day back)."""
+        return self.first - timedelta(days=self.span)
 
     @property
     def next(self) -> date:
-        """The Monday after."""
-        return self.monday + timedelta(days=7)
+        """The first day of the view after."""
+        return self.first + timedelta(days=self.span)
+
+    @property
+    def span_words(self) -> str:
+        """What one step of the view is called: "week", "three days", "day"."""
+        return SPAN_WORDS[self.view]
+
+    @property
+    def span_phrase(self) -> str:
+        """The days shown, in a sentence: "this week", "these three days", "this day"."""
+        return SPAN_PHRASES[self.view]
+
+    @property
+    def views(self) -> tuple[tuple[str, str], ...]:
+        """The views one can switch to, each with its label."""
+        return VIEW_LABELS
 
     @property
     def title(self) -> str:
-        """5 – 11 October 2026; 28 September – 4 October 2026; across a new year, both years."""
-        first, last = self.monday, self.monday + timedelta(days=6)
+        """5 – 11 October 2026; 28 September – 4 October 2026; across a new year, both years.
+
+        A single day reads in full: Wednesday 7 October 2026.
+        """
+        first, last = self.first, self.first + timedelta(days=self.span - 1)
+        if first == last:
+            return format_day(first)
         if first.year != last.year:
             return f"{first.day} {first:%B %Y} – {last.day} {last:%B %Y}"
         if first.month != last.month:
@@ -126,24 +183,68 @@ class Week:
 
     @property
     def is_empty(self) -> bool:
-        """Whether nothing is on this week."""
+        """Whether nothing is on in these days."""
         return not any(day.all_day or day.blocks for day in self.days)
+
+    @property
+    def scroll_hour(self) -> int:
+        """The hour the grid opens at: the working day's start, or the first appointment's hour.
+
+        Pieces of events that began on an earlier day (an overnight stay, busy time across
+        days) do not count: they would open every such day at midnight.
+        """
+        starts = [b.start_minute for day in self.days for b in day.blocks if not b.continued]
+        earliest = int(min(starts) // 60) if starts else WORKING_DAY_START
+        return min(earliest, WORKING_DAY_START)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Which view was asked for and the days it covers."""
+
+    view: str
+    first: date
+    days: int
 
 
 def monday_of(value: str | None, today: date) -> date:
     """The Monday of the week containing an ISO date; this week for missing or bad input."""
+    day = requested_day(value, today)
+    return day - timedelta(days=day.weekday())
+
+
+def requested_day(value: str | None, today: date) -> date:
+    """An ISO date within the years the calendar shows; today for missing or bad input."""
     try:
         day = date.fromisoformat(value) if value else today
     except ValueError:
         day = today
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        day = today
-    return day - timedelta(days=day.weekday())
+    return day if MIN_YEAR <= day.year <= MAX_YEAR else today
 
 
-def build_week(events: list[Shown], monday: date, zone_name: str, today: date) -> Week:
-    """Place each event (or occurrence) on every day it covers, as seen from zone_name."""
-    days = [Day(monday + timedelta(days=i), monday + timedelta(days=i) == today) for i in range(7)]
+def view_span(view: str | None, value: str | None, today: date) -> Span:
+    """The view asked for (the week for a missing or unknown one) and its days.
+
+    A week starts on the Monday of the date; three days and a day start on the date itself.
+    """
+    name = view if view in VIEWS else "week"
+    day = requested_day(value, today)
+    first = day - timedelta(days=day.weekday()) if name == "week" else day
+    return Span(name, first, VIEWS[name])
+
+
+def build_week(
+    events: list[Shown],
+    monday: date,
+    zone_name: str,
+    today: date,
+    span: int = 7,
+    view: str = "week",
+) -> Week:
+    """Place each event (or occurrence) on every day from monday (span days) it covers."""
+    days = [
+        Day(monday + timedelta(days=i), monday + timedelta(days=i) == today) for i in range(span)
+    ]
     for event in events:
         if event.all_day:
             for day in days:
@@ -159,7 +260,7 @@ def build_week(events: list[Shown], monday: date, zone_name: str, today: date) -
             continue
         # Only the days from its start to its end can hold a piece of it.
         first = max((start.date() - monday).days, 0)
-        last = min((end.date() - monday).days, 6)
+        last = min((end.date() - monday).days, span - 1)
         for day in days[first : last + 1] if first <= last else ():
             block = _block_on(day.date, event, start, end, label)
             if block is not None:
@@ -168,7 +269,7 @@ def build_week(events: list[Shown], monday: date, zone_name: str, today: date) -
         # Single events and occurrences of series arrive separately; the chips go by date.
         day.all_day.sort(key=lambda event: (event.start_date or monday, event.id))
         _arrange_side_by_side(day.blocks)
-    return Week(monday, zone_name, days)
+    return Week(monday, zone_name, days, view, today)
 
 
 def _note_on_days(days: list[Day], event: Shown, start: datetime, end: datetime, label: str):
@@ -191,7 +292,9 @@ def _block_on(day: date, event: Shown, start: datetime, end: datetime, label: st
     last = max((piece_end - midnight).total_seconds() / 60, first + MIN_BLOCK_MINUTES)
     if last > DAY_MINUTES:
         first, last = DAY_MINUTES - (last - first), DAY_MINUTES
-    return Block(event, first, last, label)
+    continued = start < midnight
+    start_label = f"{start:%a} {format_time(start)}" if continued else format_time(start)
+    return Block(event, first, last, label, start_label, continued)
 
 
 def _time_label(event: Shown, start: datetime, end: datetime, zone_name: str) -> str:

@@ -22,14 +22,16 @@ from portal.models import Event, Participant
 _DECLINED = func.coalesce(Event.response_status, "") == "declined"
 
 
-def _shown_in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElement[bool]:
-    """The owner's live events overlapping the week, but declined invitations."""
-    return and_(_in_week(owner_id, monday, zone_name), not_(_DECLINED))
+def _shown_in_week(
+    owner_id: int, monday: date, zone_name: str, days: int = 7
+) -> ColumnElement[bool]:
+    """The owner's live events overlapping the days shown, but declined invitations."""
+    return and_(_in_week(owner_id, monday, zone_name, days), not_(_DECLINED))
 
 
-def _in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElement[bool]:
-    """The owner's live events overlapping the week that starts on monday in zone_name."""
-    next_monday = monday + timedelta(days=7)
+def _in_week(owner_id: int, monday: date, zone_name: str, days: int = 7) -> ColumnElement[bool]:
+    """The owner's live events overlapping the days (a week) from monday in zone_name."""
+    next_monday = monday + timedelta(days=days)
     week_start, week_end = start_of_day(monday, zone_name), start_of_day(next_monday, zone_name)
     timed = and_(
         not_(Event.all_day),
@@ -57,12 +59,14 @@ _AS_DRAWN = (
 )
 
 
-def visible_events_in_week(owner_id: int, monday: date, zone_name: str) -> list[Event]:
-    """The owner's live single events overlapping the week that starts on monday in zone_name."""
+def visible_events_in_week(
+    owner_id: int, monday: date, zone_name: str, days: int = 7
+) -> list[Event]:
+    """The owner's live single events overlapping the days (a week) from monday in zone_name."""
     stmt = (
         select(Event)
         .options(*_AS_DRAWN)
-        .where(_shown_in_week(owner_id, monday, zone_name))
+        .where(_shown_in_week(owner_id, monday, zone_name, days))
         # Series masters and their exceptions are shown by series_in_week, occurrence by
         # occurrence.
         .where(Event.series_id.is_(None), or_(Event.recurrence.is_(None), Event.recurrence == ""))
@@ -71,13 +75,13 @@ def visible_events_in_week(owner_id: int, monday: date, zone_name: str) -> list[
     return list(db.session.scalars(stmt))
 
 
-def series_in_week(owner_id: int, monday: date, zone_name: str) -> list[Occurrence]:
+def series_in_week(owner_id: int, monday: date, zone_name: str, days: int = 7) -> list[Occurrence]:
     """The occurrences of the owner's series in the week: one query for masters, one for exceptions.
 
     Every live master that starts before the week ends is loaded (a coordinator has few);
     expansion then decides, from its rule, whether it reaches the week.
     """
-    window = week_window(monday, zone_name)
+    window = week_window(monday, zone_name, days)
     starts_in_time = or_(
         and_(not_(Event.all_day), Event.start_at < window.end_at),
         and_(Event.all_day, Event.start_date < window.end_day),
@@ -108,9 +112,9 @@ def series_in_week(owner_id: int, monday: date, zone_name: str) -> list[Occurren
     ]
 
 
-def declined_in_week(owner_id: int, monday: date, zone_name: str) -> list[Event]:
-    """The invitations the owner declined that fall in the week (a series: once, by name)."""
-    window = week_window(monday, zone_name)
+def declined_in_week(owner_id: int, monday: date, zone_name: str, days: int = 7) -> list[Event]:
+    """The invitations the owner declined that fall in the days shown (a series: once, by name)."""
+    window = week_window(monday, zone_name, days)
     series_reaching = and_(
         Event.recurrence.is_not(None),
         or_(Event.start_at < window.end_at, Event.start_date < window.end_day),
@@ -123,16 +127,16 @@ def declined_in_week(owner_id: int, monday: date, zone_name: str) -> list[Event]
             Event.deleted_at.is_(None),
             Event.series_id.is_(None),
             _DECLINED,
-            or_(_in_week(owner_id, monday, zone_name), series_reaching),
+            or_(_in_week(owner_id, monday, zone_name, days), series_reaching),
         )
         .order_by(Event.start_date, Event.start_at, Event.id)
     )
     return list(db.session.scalars(stmt))
 
 
-def week_window(monday: date, zone_name: str) -> Window:
-    """The week from monday as seen from zone_name: UTC instants, and dates for all-day events."""
-    next_monday = monday + timedelta(days=7)
+def week_window(monday: date, zone_name: str, days: int = 7) -> Window:
+    """The days (a week) from monday in zone_name: UTC instants, and dates for all-day events."""
+    next_monday = monday + timedelta(days=days)
     return Window(
         start_of_day(monday, zone_name), start_of_day(next_monday, zone_name), monday, next_monday
     )
@@ -154,14 +158,14 @@ def exceptions_of(master_ids: list[int], *options: ORMOption) -> list[Event]:
     return list(db.session.scalars(stmt))
 
 
-def week_fingerprint(owner_id: int, monday: date, zone_name: str) -> str:
+def week_fingerprint(owner_id: int, monday: date, zone_name: str, days: int = 7) -> str:
     """A short opaque value that changes whenever what the week shows may have changed.
 
     One aggregate query, no rows loaded. Every change to an event bumps its version (the
     portal's edits, Google's changes, tombstones), so the sums move; the id sums catch one
     event leaving the week while another enters it; participants are shown by name, so a
-    renamed participant counts too. The week and zone are part of it, so a poller that still
-    holds another week's value always sees a difference.
+    renamed participant counts too. The week (its first day and length) and zone are part of
+    it, so a poller that still holds another view's value always sees a difference.
     """
     version = cast(Event.version, BigInteger)
     stmt = (
@@ -175,10 +179,11 @@ def week_fingerprint(owner_id: int, monday: date, zone_name: str) -> str:
         )
         .select_from(Event)
         .outerjoin(Participant, Participant.id == Event.participant_id)
-        .where(_may_show_in_week(owner_id, monday, zone_name))
+        .where(_may_show_in_week(owner_id, monday, zone_name, days))
     )
     row = db.session.execute(stmt).one()
-    facts = "|".join(str(value) for value in (monday.isoformat(), zone_name, *row))
+    shown = monday.isoformat() if days == 7 else f"{monday.isoformat()}+{days}"
+    facts = "|".join(str(value) for value in (shown, zone_name, *row))
     return hashlib.blake2s(facts.encode(), digest_size=8).hexdigest()
 
 
@@ -187,14 +192,16 @@ def week_fingerprint(owner_id: int, monday: date, zone_name: str) -> str:
 _MASTER = aliased(Event, name="master")
 
 
-def _may_show_in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElement[bool]:
+def _may_show_in_week(
+    owner_id: int, monday: date, zone_name: str, days: int = 7
+) -> ColumnElement[bool]:
     """Every row the week is drawn from: its own events, and any series that may reach it.
 
     Series are taken generously (every series starting before the week ends, with all its
     exceptions, tombstones included: a tombstone cancels an occurrence); a change to one may
     cost a needless reload, never a missed one.
     """
-    window = week_window(monday, zone_name)
+    window = week_window(monday, zone_name, days)
     master = _MASTER
     masters = select(master.id).where(
         master.owner_id == owner_id,
@@ -208,7 +215,7 @@ def _may_show_in_week(owner_id: int, monday: date, zone_name: str) -> ColumnElem
     )
     return or_(
         # Declined invitations too: the week lists them apart.
-        _in_week(owner_id, monday, zone_name),
+        _in_week(owner_id, monday, zone_name, days),
         Event.id.in_(masters),
         Event.series_id.in_(masters),
     )

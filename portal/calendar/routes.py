@@ -1,38 +1,20 @@
-"""The coordinator's calendar: the week view and the event form (a modal under htmx)."""
+"""The coordinator's calendar: the event form (a modal under htmx); the week is week_routes.py."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    g,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
-from portal.calendar.cards import Cards
+from portal.calendar.blueprint import bp
 from portal.calendar.forms import EventForm, initial_for_event, initial_for_new
 from portal.calendar.google_form import (
     description_preview,
     keep_description,
 )
 from portal.calendar.google_routes import save_google, show_google
-from portal.calendar.layout import build_week, monday_of
 from portal.calendar.operations import delete_event
-from portal.calendar.poll_gate import ticket_mark
-from portal.calendar.poll_marks import current_mark
-from portal.calendar.queries import (
-    declined_in_week,
-    series_in_week,
-    visible_events_in_week,
-    week_fingerprint,
-)
 from portal.calendar.recurrence import (
     RecurrenceError,
     occurrence_at,
@@ -54,89 +36,15 @@ from portal.calendar.recurrence_ops import (
 )
 from portal.calendar.rule_lines import Original
 from portal.calendar.rules import parse_rule
-from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, to_local, today_in
-from portal.calendar.view_support import CHANGED, live_event, saved, viewer_zone
-from portal.calendar.week_cache import rendered_weeks
-from portal.calendar.week_links import WeekLinks
-from portal.core.htmx import is_htmx, render
+from portal.calendar.timeutil import MAX_YEAR, MIN_YEAR, to_local
+from portal.calendar.view_support import live_event, saved, viewer_zone
+from portal.calendar.week_routes import requested_owner  # and so the week's routes register
+from portal.core.htmx import render
 from portal.core.timezones import AUSTRALIAN_ZONES
 from portal.extensions import db
 from portal.google.sync import kinds
 from portal.models import Event, utcnow
 from portal.participants.queries import participants_of
-
-bp = Blueprint("calendar", __name__, url_prefix="/calendar")
-
-# Poll answers are about this instant only.
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-@bp.get("")
-@login_required
-def week():
-    """The week view (grid and agenda) in the coordinator's own time zone."""
-    zone_name = viewer_zone()
-    today = today_in(zone_name)
-    monday = monday_of(request.args.get("week"), today)
-    # Taken before the week is read, so a change landing in between costs the poller one
-    # reload too many instead of a stale week that believes itself current. A region drawn
-    # under it is at least that new, and is served again while the week keeps it (week_cache).
-    g.week_mark = current_mark(current_user.id)  # before the fingerprint, as it is
-    g.week_seen = week_fingerprint(current_user.id, monday, zone_name)
-    key = (current_user.id, g.week_seen, today, request.script_root)
-    region = rendered_weeks().region(key, lambda: _draw_week(monday, zone_name, today))
-    if is_htmx():
-        return region
-    return render_template("calendar/week.html", region=Markup(region))
-
-
-def _draw_week(monday: date, zone_name: str, today: date) -> str:
-    events = visible_events_in_week(current_user.id, monday, zone_name)
-    events += series_in_week(current_user.id, monday, zone_name)
-    links = WeekLinks()
-    return render_template(
-        "calendar/_week.html",
-        week=build_week(events, monday, zone_name, today),
-        declined=declined_in_week(current_user.id, monday, zone_name),
-        links=links,
-        cards=Cards(links),
-    )
-
-
-@bp.get("/fingerprint")
-def fingerprint():
-    """The live-update poll: 204 while the week is unchanged, else tell the week to reload.
-
-    The #week region polls this every second with the fingerprint it was drawn with (see
-    calendar/_week_poller.html). While the coordinator's week mark stands, poll_gate.py
-    answers in front of Flask; what reaches this route is a poll the gate could not vouch
-    for. Polling was chosen over server-sent events, which would hold a gunicorn worker for
-    as long as each calendar page stays open.
-    """
-    if not current_user.is_authenticated:
-        # login_required would redirect, and htmx would follow to the login page; HX-Refresh
-        # reloads the whole page instead, which then goes to the login form.
-        return "", 401, {"HX-Refresh": "true", **NO_STORE}
-    zone_name = viewer_zone()
-    monday = monday_of(request.args.get("week"), today_in(zone_name))
-    mark = current_mark(current_user.id)  # before the fingerprint, as the week takes it
-    seen = request.args.get("seen")
-    if seen != week_fingerprint(current_user.id, monday, zone_name):
-        return "", 200, {"HX-Trigger": CHANGED, **NO_STORE}
-    ticket = request.args.get("poll")
-    if mark is None or ticket is None or _ticket_holds(mark):
-        return "", 204, NO_STORE
-    # The week stands but the ticket does not (a mark moved elsewhere in the coordinator's
-    # calendar, or it expired): a fresh poller, so the gate answers the next polls again.
-    poller = render_template(
-        "calendar/_week_poller.html", monday=monday, seen=seen, mark=mark, oob=True
-    )
-    return poller, 200, NO_STORE
-
-
-def _ticket_holds(mark: str) -> bool:
-    held = ticket_mark(current_app.secret_key, current_user.get_id(), request.args)
-    return held == mark
 
 
 @bp.get("/events/new")
@@ -146,6 +54,7 @@ def new():
     zone_name = viewer_zone()
     start = _requested_start(request.args.get("start"), zone_name)
     all_day = request.args.get("all_day") == "1"
+    requested_owner()  # the form posts back to the same coordinator's calendar
     form = _form_for(data=initial_for_new(start, zone_name, all_day))
     return _show_form(form, None)
 
@@ -154,11 +63,12 @@ def new():
 @login_required
 def create():
     """Create an event; the form again with a 400 when something is wrong."""
+    owner = requested_owner()  # an admin may add to another coordinator's calendar
     form = _form_for()
     if not form.validate_on_submit():
         return _show_form(form, None, 400)
     return _attempt(
-        lambda: create_series(current_user, form.to_data(), form.recurrence()),
+        lambda: create_series(owner, form.to_data(), form.recurrence()),
         form,
         lambda status: _show_form(form, None, status),
     )
@@ -173,7 +83,7 @@ def edit(event_id: int):
         return occurrence_form(event.series_id, occurrence_key(original_of(event)))
     if event.google_kind:
         return show_google(event)
-    form = _form_for(data=initial_for_event(event), custom_rule=_custom_rule(event))
+    form = _form_for(data=initial_for_event(event), custom_rule=_custom_rule(event), keeping=event)
     return _show_form(form, event)
 
 
@@ -186,7 +96,7 @@ def update(event_id: int):
         return save_occurrence(event.series_id, occurrence_key(original_of(event)))
     if event.google_kind:
         return save_google(event)
-    form = _form_for(custom_rule=_custom_rule(event))
+    form = _form_for(custom_rule=_custom_rule(event), keeping=event)
     if not form.validate_on_submit():
         return _show_form(form, event, 400)
     # A single event may start repeating here, and a series stop.
@@ -224,7 +134,7 @@ def occurrence_form(event_id: int, key: str):
         return show_google(master)
     shown = exception or occurrence_at(master, original)
     values = initial_for_event(shown, series=master)
-    form = _form_for(data=values, custom_rule=_custom_rule(master), scoped=True)
+    form = _form_for(data=values, custom_rule=_custom_rule(master), scoped=True, keeping=shown)
     return _show_form(form, master, occurrence=key)
 
 
@@ -235,7 +145,7 @@ def save_occurrence(event_id: int, key: str):
     master, original, exception = _occurrence(event_id, key)
     if master.google_kind:
         return save_google(master)
-    form = _form_for(custom_rule=_custom_rule(master), scoped=True)
+    form = _form_for(custom_rule=_custom_rule(master), scoped=True, keeping=exception or master)
     if not form.validate_on_submit():
         return _show_form(form, master, 400, occurrence=key)
 
@@ -319,8 +229,10 @@ def _attempt(change, form: EventForm, show_form):
     return saved(changed)
 
 
-def _form_for(**kwargs) -> EventForm:
-    return EventForm(participants_of(current_user.business_id), **kwargs)
+def _form_for(keeping: Event | None = None, **kwargs) -> EventForm:
+    # An archived participant stays offered on the events that already have them.
+    kept = keeping.participant_id if keeping is not None else None
+    return EventForm(participants_of(current_user.business_id, keeping=kept), **kwargs)
 
 
 def _requested_start(value: str | None, zone_name: str) -> datetime:

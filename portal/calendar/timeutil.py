@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from portal.core.timezones import zone
+from portal.core.timezones import format_time, zone
 
 # Dates the portal accepts: wide enough for any plan or record, narrow enough that
 # date arithmetic and zone conversion can never overflow.
@@ -51,12 +51,6 @@ def to_local(instant: datetime, zone_name: str) -> datetime:
 def today_in(zone_name: str) -> date:
     """Today's date in zone_name."""
     return datetime.now(UTC).astimezone(zone(zone_name)).date()
-
-
-def format_time(moment: datetime) -> str:
-    """A time as coordinators write it: 9:00 am, 12:30 pm."""
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'}"
 
 
 def format_hour(hour: int) -> str:

@@ -1,4 +1,5 @@
-"""The links of one week view, built from one url_for per kind instead of one per item.
+"""The links of one calendar view (a week, three days or a day), built from one url_for per kind
+instead of one per item.
 
 A busy week has hundreds of clickable items and 175 empty slots; url_for for each cost about a
 fifth of the page's server time. The URL map still decides every path: it builds each kind
@@ -22,6 +23,11 @@ _KEY = "occurrence-key"
 REPEATS = Markup('<span class="repeats" title="Repeats" aria-label="Repeats:">↻ </span>')
 
 
+def _join(path: str, query: str) -> str:
+    """A path with more query: an admin's view of a colleague's calendar already has one."""
+    return f"{path}{'&' if '?' in path else '?'}{query}"
+
+
 class WeekLinks:
     """Where each item of a week view leads."""
 
@@ -29,6 +35,13 @@ class WeekLinks:
         self._edit = url_for("calendar.edit", event_id=_ID)
         self._occurrence = url_for("calendar.occurrence_form", event_id=_ID, key=_KEY)
         self._new = url_for("calendar.new")
+        self._calendar = url_for("calendar.week")
+
+    def view(self, view: str, day: date) -> str:
+        """The calendar in a view from a day: ?week= for the week, else ?view=…&date=…."""
+        if view == "week":
+            return _join(self._calendar, urlencode({"week": day.isoformat()}))
+        return _join(self._calendar, urlencode({"view": view, "date": day.isoformat()}))
 
     def edit(self, item: Event | Occurrence) -> str:
         """An occurrence's own form, or the event's."""
@@ -43,7 +56,7 @@ class WeekLinks:
         if all_day:
             query["all_day"] = "1"
         # ":" stays as is, as url_for leaves it: a query may hold it unescaped.
-        return f"{self._new}?{urlencode(query, safe=':')}" if query else self._new
+        return _join(self._new, urlencode(query, safe=":")) if query else self._new
 
     def slots(self, day: date, hours: list[tuple[int, str]]) -> list[tuple[str, str]]:
         """Each hour of a day as (label, new-event link starting then)."""

@@ -1,7 +1,9 @@
-"""IANA time zones: validation and the Australian zones a coordinator picks from."""
+"""IANA time zones: validation, the Australian zones a coordinator picks from, and the one way
+times are written for coordinators (2 Dec 2026, 2:00 pm)."""
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -41,3 +43,15 @@ def is_valid_zone(name: str | None) -> bool:
 def zone(name: str) -> ZoneInfo:
     """The ZoneInfo for a validated IANA name."""
     return ZoneInfo(name)
+
+
+def format_time(moment: datetime) -> str:
+    """A time as coordinators write it: 9:00 am, 12:30 pm."""
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'}"
+
+
+def format_moment(moment: datetime, where: tzinfo) -> str:
+    """An instant as coordinators read it, in their zone: 2 Dec 2026, 2:00 pm."""
+    local = moment.astimezone(where)
+    return f"{local.day} {local:%b %Y}, {format_time(local)}"

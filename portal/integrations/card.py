@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -37,7 +37,6 @@ class GoogleCard:
     message: str | None = None
     activity: list[SyncLog] = field(default_factory=list)
     conflicts: int = 0
-    next_renewal: datetime | None = None
     pull_running: bool = False
     channel: WatchChannel | None = None
     latency_ms: int | None = None
@@ -99,7 +98,6 @@ def build_card(user: User) -> GoogleCard:
         card.message = connection.last_error or lost_calendar_message(connection)
         card.waiting = waiting_changes(user.id)
     if connection.is_active:
-        card.next_renewal = next_channel_renewal(connection.id)
         card.pull_running = enqueue.pull_in_progress(connection.id)
         live = live_channels(connection.id)
         card.channel = live[0] if live else None
@@ -120,14 +118,21 @@ def webhook_warning(config: Mapping[str, Any]) -> str | None:
     )
 
 
-def next_channel_renewal(connection_id: int) -> datetime | None:
-    """The earliest expiry of the connection's live watch channels, if any."""
-    stmt = select(func.min(WatchChannel.expires_at)).where(
-        WatchChannel.connection_id == connection_id,
-        WatchChannel.stopped_at.is_(None),
-        WatchChannel.expires_at > utcnow(),
-    )
-    return db.session.scalar(stmt)
+def calendar_label(connection: GoogleConnection) -> str:
+    """The synced calendar as a coordinator knows it; Google's primary id is the email."""
+    if connection.calendar_id in ("primary", connection.google_email):
+        return f"Your main Google calendar ({connection.google_email})"
+    return connection.calendar_summary or connection.calendar_id or ""
+
+
+def arrival_in_words(latency_ms: int) -> str:
+    """How soon changes from Google usually show here, in words."""
+    seconds = latency_ms / 1000
+    if seconds < 1.5:
+        return "within a second"
+    if seconds < 90:
+        return f"within about {round(seconds)} seconds"
+    return f"within about {round(seconds / 60)} minutes"
 
 
 def waiting_changes(user_id: int) -> int:

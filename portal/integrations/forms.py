@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import RadioField, SelectField
+from wtforms import BooleanField, RadioField, SelectField
 from wtforms.validators import InputRequired
 
 from portal.core.forms import PortalForm
@@ -44,3 +44,5 @@ class PrivacyForm(PortalForm):
     privacy_level = SelectField(
         "What Google sees", choices=list(PRIVACY_LEVELS.items()), validators=[InputRequired()]
     )
+    # Sent by the "Yes" of the question asked before Google is shown more.
+    confirm = BooleanField(default=False)

@@ -40,6 +40,7 @@ from portal.google.account.oauth import (
 )
 from portal.google.worker import enqueue
 from portal.integrations.forms import NEW_CALENDAR, CalendarForm, DisconnectForm, PrivacyForm
+from portal.integrations.privacy import changed_message, widens
 from portal.integrations.routes import back_to_card, render_card
 from portal.models import GoogleConnection
 
@@ -97,6 +98,17 @@ def connect():
         return back_to_card()
     db.session.commit()
     return authorization_redirect(current_user.id)
+
+
+@bp.get("/reconnect")
+@login_required
+def reconnect():
+    """The Reconnect link of an email about a broken sync: straight on to Google's sign-in.
+
+    A link in an email can only be a GET; Google's consent page is where the coordinator
+    confirms, and the callback checks the state this session was given.
+    """
+    return connect()
 
 
 @bp.get("/callback")
@@ -196,13 +208,21 @@ def _writable_entry(connection: GoogleConnection, calendar_id: str) -> dict:
 @bp.post("/privacy")
 @login_required
 def privacy():
-    """Change how much of each event Google sees."""
+    """Change how much of each event Google sees: showing Google more is asked first."""
     connection = _active_connection()
     form = _posted(PrivacyForm())
-    if set_privacy_level(connection, form.privacy_level.data):
-        # The commit enqueues the push of the events it queued again (worker/enqueue.py).
-        db.session.commit()
-    return render_card() if is_htmx() else back_to_card()
+    level = form.privacy_level.data
+    if widens(connection.privacy_level, level) and not form.confirm.data:
+        return render_card(privacy_question=level)
+    updated = set_privacy_level(connection, level)
+    message = None if updated is None else changed_message(level, updated)
+    # The commit enqueues the push of the events it queued again (worker/enqueue.py).
+    db.session.commit()
+    if is_htmx():
+        return render_card(privacy_message=message)
+    if message:
+        flash(message, "success")
+    return back_to_card()
 
 
 @bp.get("/disconnect")

@@ -14,8 +14,9 @@ from portal.google.account.connection import get_connection
 from portal.google.account.oauth import redirect_uri
 from portal.google.intervals import SAFETY_NET_AFTER, in_words
 from portal.google.worker import enqueue
-from portal.integrations.card import build_card, needs_reconnect
+from portal.integrations.card import arrival_in_words, build_card, calendar_label, needs_reconnect
 from portal.integrations.forms import PRIVACY_EXPLANATIONS, PrivacyForm
+from portal.integrations.privacy import WILL_SEE
 from portal.models import SyncLog
 
 bp = Blueprint("integrations", __name__, url_prefix="/portal")
@@ -42,8 +43,8 @@ def google_context() -> dict:
     }
 
 
-def card_context() -> dict:
-    """The template context of the Google card for the current coordinator."""
+def card_context(**extra) -> dict:
+    """The template context of the Google card for the current coordinator (plus extra)."""
     card = build_card(current_user)
     privacy = PrivacyForm(privacy_level=card.connection.privacy_level if card.connection else None)
     return {
@@ -52,13 +53,17 @@ def card_context() -> dict:
         "privacy_explanations": PRIVACY_EXPLANATIONS,
         "zone": zone(current_user.time_zone),
         "redirect_uri": redirect_uri(),
+        "calendar_label": calendar_label,
+        "arrival_in_words": arrival_in_words,
+        "privacy_will_see": WILL_SEE,
+        **extra,
     }
 
 
-def render_card(status: int = 200):
+def render_card(status: int = 200, **extra):
     """The card alone for htmx, else the whole Manage Integrations page."""
     return render(
-        "integrations/index.html", "integrations/_google_card.html", status, **card_context()
+        "integrations/index.html", "integrations/_google_card.html", status, **card_context(**extra)
     )
 
 

@@ -12,8 +12,12 @@ from portal.models.google import (
     GoogleConnection,
     WatchChannel,
 )
+from portal.models.incidents import SyncIncident
+from portal.models.mail import MailMessage
 from portal.models.participants import Participant
+from portal.models.password_reset import PasswordReset
 from portal.models.sync import OutboxEntry, SyncLog
+from portal.models.team import MemberInvite
 from portal.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -28,8 +32,12 @@ __all__ = [
     "Event",
     "EventLink",
     "GoogleConnection",
+    "MailMessage",
+    "MemberInvite",
     "OutboxEntry",
     "Participant",
+    "PasswordReset",
+    "SyncIncident",
     "SyncLog",
     "UTCDateTime",
     "User",

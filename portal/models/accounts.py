@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -41,6 +41,9 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     # Part of every session's id (get_id): raising it ends every session of this coordinator.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Overrides UserMixin.is_active: Flask-Login refuses to sign in or load an inactive user.
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     business: Mapped[Business] = relationship(back_populates="users")

@@ -24,6 +24,13 @@ class Participant(db.Model):
     plan_end: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when archived: records are kept for years, so a participant is never deleted.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_archived(self) -> bool:
+        """Whether the participant is archived (hidden from lists and choices)."""
+        return self.archived_at is not None
 
     def __repr__(self) -> str:
         return f"<Participant {self.id} {self.name!r}>"

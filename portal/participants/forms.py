@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, StringField
+from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from portal.core.forms import PortalForm, within_years
@@ -34,6 +34,8 @@ class ParticipantForm(PortalForm):
     )
     plan_start = DateField("Plan start", validators=[Optional(), within_years])
     plan_end = DateField("Plan end", validators=[Optional(), within_years])
+    # Ticked by "Save anyway" when another participant already has this NDIS number.
+    duplicate_ok = BooleanField("Save anyway", default=False)
 
     def validate_plan_end(self, field) -> None:
         """A plan cannot end before it starts."""

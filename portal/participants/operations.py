@@ -1,11 +1,11 @@
-"""Adding and changing participants; views commit."""
+"""Adding, changing, archiving and restoring participants; views commit."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from portal.extensions import db
-from portal.models import Participant
+from portal.models import Participant, utcnow
 
 
 def create_participant(
@@ -32,6 +32,21 @@ def update_participant(
 ) -> Participant:
     """Change a participant's details; flushes."""
     _apply(participant, name, ndis_number, plan_start, plan_end)
+    db.session.flush()
+    return participant
+
+
+def archive_participant(participant: Participant) -> Participant:
+    """Hide a participant from the list and the event form; its events keep it. Flushes."""
+    if participant.archived_at is None:
+        participant.archived_at = utcnow()
+        db.session.flush()
+    return participant
+
+
+def restore_participant(participant: Participant) -> Participant:
+    """Bring an archived participant back to the list and the event form; flushes."""
+    participant.archived_at = None
     db.session.flush()
     return participant
 

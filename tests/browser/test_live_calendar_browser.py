@@ -69,7 +69,8 @@ def ten_am_on_the_day_of(moment: datetime, zone: str) -> datetime:
 def grid_titles(driver) -> list[str]:
     from selenium.webdriver.common.by import By
 
-    return [e.text.split("\n")[0] for e in driver.find_elements(By.CSS_SELECTOR, ".wk-event")]
+    # The titles alone: a short card starts with its time, and a Google one has its mark.
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".wk-event .wk-event-title")]
 
 
 def title_in_portal(title: str):

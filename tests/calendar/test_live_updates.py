@@ -105,9 +105,9 @@ def test_a_stale_fingerprint_is_told_to_reload_and_the_reload_brings_the_new_one
 def test_a_change_landing_while_the_week_is_read_is_never_missed(client, coordinator, monkeypatch):
     # The fingerprint is taken before the week is read: a change committed in between makes
     # the next poll reload (once too often at worst) instead of leaving a stale week.
-    from portal.calendar import routes
+    from portal.calendar import week_routes
 
-    real = routes.visible_events_in_week
+    real = week_routes.visible_events_in_week
 
     def read_then_a_change_lands(*args):
         events = real(*args)
@@ -115,7 +115,7 @@ def test_a_change_landing_while_the_week_is_read_is_never_missed(client, coordin
         db.session.commit()
         return events
 
-    monkeypatch.setattr(routes, "visible_events_in_week", read_then_a_change_lands)
+    monkeypatch.setattr(week_routes, "visible_events_in_week", read_then_a_change_lands)
     seen = fingerprint(client)
     monkeypatch.undo()
     assert poll(client, seen=seen).headers.get("HX-Trigger") == "calendarChanged"

@@ -8,11 +8,11 @@ import pytest
 
 from portal.calendar.timeutil import (
     NonexistentLocalTime,
-    format_time,
     start_of_day,
     to_local,
     to_utc,
 )
+from portal.core.timezones import format_time
 
 NINE_AM_CASES = [
     # Sydney moves to daylight time (UTC+11) on Sunday 4 October 2026; Brisbane never does.

@@ -57,8 +57,9 @@ def test_an_unchanged_week_is_served_again_without_reading_its_events(client, co
     again, serving = statements_for(client, WEEK)
     # The whole page around it is drawn each time; the region inside is the same one.
     assert again == first and "Jordan Lee" in again
-    # Loading the user and the fingerprint: no events, no participants.
-    assert serving == 2 < drawing
+    # The fingerprint, the banner's connection and (an admin's page) the team for the picker:
+    # no events, no participants.
+    assert serving == 3 < drawing
     region, _ = statements_for(client, WEEK, headers=HTMX)
     assert region in first
     assert rendered_weeks().hits == 2

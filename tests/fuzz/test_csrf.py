@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,13 +17,26 @@ ROUTES = [
     "/signup",
     "/login",
     "/logout",
+    "/forgot-password",
+    "/reset-password/not-a-real-link",
     "/calendar/events",
     "/calendar/events/{event}",
     "/calendar/events/{event}/delete",
     "/calendar/events/{event}/occurrences/20261005T090000",
     "/calendar/events/{event}/occurrences/20261005T090000/delete",
+    "/calendar/events/{event}/answer",
     "/participants/new",
     "/participants/{participant}/edit",
+    "/participants/{participant}/archive",
+    "/participants/{participant}/restore",
+    "/settings",
+    "/settings/password",
+    "/team/invites",
+    "/team/invites/1/revoke",
+    "/team/members/1/admin",
+    "/team/members/1/deactivate",
+    "/team/integrations/1/remind",
+    "/join/not-a-real-link",
     "/portal/integrations/google/sync",
     "/portal/integrations/google/conflicts/{log}/reviewed",
     "/google/connect",
@@ -30,6 +45,15 @@ ROUTES = [
     "/google/disconnect",
     "/help/check",
 ]
+
+
+def test_every_post_route_of_the_app_is_in_the_list(app):
+    """A new form route without its CSRF check here fails this test."""
+    listed = [re.sub(r"\{\w+\}", "1", route) for route in ROUTES]
+    adapter = app.url_map.bind("localhost")
+    reached = {adapter.match(route, method="POST")[0] for route in listed}
+    posts = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    assert posts - reached == set()
 
 
 @pytest.fixture

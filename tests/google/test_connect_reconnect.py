@@ -97,7 +97,10 @@ def test_every_portal_page_shows_the_reconnect_banner(connected, google, client)
     for page in ("/calendar", "/participants", "/portal/integrations"):
         html = client.get(page).text
         assert 'id="google-reconnect-banner"' in html, page
-        assert "Google Calendar sync has stopped." in html
+        assert "Google Calendar needs you." in html
+        # Said once: the banner's heading does not repeat what its message says.
+        banner = html.split('id="google-reconnect-banner"')[1].split("</div>")[0]
+        assert banner.lower().count("sync has stopped") == 1, page
         assert 'action="/google/connect"' in html
     card = client.get("/portal/integrations/google/card", headers={"HX-Request": "true"}).text
     assert 'data-state="needs_reconnect"' in card

@@ -72,7 +72,7 @@ def test_a_google_change_reaches_the_portal_through_a_real_notification(
     live = db.session.scalar(select(WatchChannel).where(WatchChannel.stopped_at.is_(None)))
     assert live.live_at is not None and live.last_notification_at is not None
     card = client.get("/portal/integrations/google/card", headers={"HX-Request": "true"}).text
-    assert "last notice from Google" in card
+    assert "Google last told us of a change" in card
     assert 'id="google-latency"' in card
     assert "not https" not in card
 

@@ -308,14 +308,15 @@ def choose_calendar(connection: GoogleConnection, calendar_id: str, summary: str
     return True
 
 
-def set_privacy_level(connection: GoogleConnection, level: str) -> bool:
-    """Change what the portal sends to Google; True if it changed."""
+def set_privacy_level(connection: GoogleConnection, level: str) -> int | None:
+    """Change what the portal sends to Google: None if unchanged, else how many events
+    are sent again in the new shape."""
     if level not in PRIVACY_LEVELS:
         raise ValueError(f"unknown privacy level {level!r}")
     if level == connection.privacy_level:
-        return False
+        return None
     connection.privacy_level = level
     db.session.flush()
-    requeue_linked_events(connection)
+    updated = requeue_linked_events(connection)
     log_activity(connection, "connect", f"Privacy level set to “{PRIVACY_LEVELS[level]}”.")
-    return True
+    return updated

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.google.account.incidents import close_incidents
 from portal.google.account.tokens import ReconnectNeeded, stored_tokens, wipe_tokens
 from portal.google.api.errors import GoogleApiError
 from portal.google.api.token_endpoint import revoke
@@ -36,6 +37,8 @@ class DisconnectClient(Protocol):
 def request_disconnect(connection: GoogleConnection, remove_events: bool) -> None:
     """Stop syncing now; the disconnect job then tidies up at Google."""
     connection.state = "disconnected"
+    # Nothing is broken any more; a later connection's trouble is a new incident and a new email.
+    close_incidents(connection)
     what = "remove" if remove_events else "keep"
     db.session.flush()
     log_activity(
@@ -148,7 +151,9 @@ def _log_disconnect(
 ) -> None:
     parts = [f"Disconnected {connection.google_email or 'Google Calendar'}."]
     if channels:
-        parts.append(f"Stopped {stopped} of {channels} notification channels.")
+        # Words a coordinator reads: live updates, not the channels behind them.
+        done = "switched off" if stopped == channels else f"switched off ({stopped} of {channels})"
+        parts.append(f"Live updates from Google {done}.")
     if links:
         parts.append(f"Removed {removed} of {links} events Coordinoter had copied to Google.")
     outcome = "ok" if stopped == channels and removed == links else "partial"

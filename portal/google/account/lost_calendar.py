@@ -24,6 +24,7 @@ import requests
 from sqlalchemy import update
 
 from portal.extensions import db
+from portal.google.account.incidents import open_incident
 from portal.google.api.client import CalendarClient
 from portal.google.api.errors import GoogleApiError
 from portal.google.sync.activity import log_activity
@@ -131,6 +132,7 @@ def stop_for_lost_calendar(connection_id: int, gone: CalendarGone) -> GoogleConn
         .values(stopped_at=utcnow())
     )
     log_activity(connection, "error", message, outcome=CALENDAR_GONE)
+    open_incident(connection, CALENDAR_GONE)  # one email to the coordinator, not per job
     return connection
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, object_session
 
 from portal.extensions import db
 from portal.google.account.crypto import decrypt_optional, encrypt, rotate
+from portal.google.account.incidents import open_incident
 from portal.google.api.token_endpoint import InvalidGrant, TokenEndpointError, request_refresh
 from portal.models import GoogleConnection, SyncLog
 from portal.models.types import utcnow
@@ -67,15 +68,25 @@ class StaticTokens:
 class ConnectionTokens:
     """The token source of one stored connection (safe to use from many workers)."""
 
-    def __init__(self, connection_id: int) -> None:
+    def __init__(
+        self, connection_id: int, stored: tuple[str | None, datetime | None] | None = None
+    ) -> None:
         self.connection_id = connection_id
         self._token: str | None = None
         self._expires_at: datetime | None = None
+        # (encrypted token, expiry) of a row the caller has just read (a sync job's own),
+        # so the first call needs no read of its own; used once, decrypted only if needed.
+        self._stored = stored
 
     def access_token(self) -> str:
         """A valid access token, refreshed shortly before it expires."""
         if self._token and _fresh(self._expires_at):
             return self._token
+        stored, self._stored = self._stored, None
+        if stored is not None and stored[0] and _fresh(stored[1]):
+            token = decrypt_optional(stored[0])
+            if token:
+                return self._remember(token, stored[1])
         with _own_session() as session:
             row = _load(session, self.connection_id)
             token = decrypt_optional(row.access_token_enc)
@@ -184,6 +195,7 @@ def mark_needs_reconnect(connection: GoogleConnection, message: str) -> None:
         )
     )
     session.flush()
+    open_incident(connection, "needs_reconnect")  # one email to the coordinator, not per job
 
 
 def reencrypt_all_tokens() -> int:

@@ -303,8 +303,8 @@ def _gone_remotely(connection: GoogleConnection, event: Event, link: EventLink) 
     log_activity(
         connection,
         "conflict",
-        f"“{event.title}” was deleted in Google while changed here; kept as deleted in Google "
-        "(your changes are saved here)",
+        f"“{event.title}” was deleted in Google while you changed it here; it stays deleted, "
+        "and Coordinoter keeps its record with your changes",
         direction="to_google",
         event_id=event.id,
         outcome="google_won",

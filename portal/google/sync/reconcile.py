@@ -257,7 +257,7 @@ def tombstone_from_google(connection: GoogleConnection, event: Event, log: bool 
         log_activity(
             connection,
             "pull",
-            f"“{event.title}” was deleted in Google; kept here as deleted in Google",
+            f"“{event.title}” was deleted in Google; Coordinoter keeps its record",
             direction="from_google",
             event_id=event.id,
             outcome="deleted",

@@ -17,6 +17,7 @@ from rq.job import Job
 from portal.config import sync_tuning
 from portal.core.logs import routine_level
 from portal.core.queue import get_queue, redis_connection
+from portal.google.account import incident_checks
 from portal.google.intervals import (
     CHANNELS_EVERY,
     HOUSEKEEPING_EVERY,
@@ -25,6 +26,7 @@ from portal.google.intervals import (
 )
 from portal.google.worker import jobs
 from portal.google.worker.coalescer import SCHEDULER_LATE
+from portal.mail import jobs as mail_jobs
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,10 @@ SCHEDULE = (
     (jobs.safety_net_job, SAFETY_NET_EVERY, 300),
     (jobs.channels_job, CHANNELS_EVERY, 600),
     (jobs.housekeeping_job, HOUSEKEEPING_EVERY, 1800),
+    # Mail whose job was lost; live updates off for an hour; admins' summary (once a day each).
+    (mail_jobs.sweep_mail_job, SWEEP_EVERY, 300),
+    (incident_checks.live_updates_check_job, CHANNELS_EVERY, 300),
+    (incident_checks.daily_summary_job, 3600, 600),
 )
 
 

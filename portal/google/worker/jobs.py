@@ -25,6 +25,7 @@ from portal.core.queue import redis_connection
 from portal.extensions import db
 from portal.google.account.clients import client_for, sync_client_for
 from portal.google.account.disconnect import disconnect_connection
+from portal.google.account.incidents import close_incidents
 from portal.google.account.lost_calendar import CalendarGone, stop_for_lost_calendar
 from portal.google.account.tokens import ReconnectNeeded
 from portal.google.api.client import CalendarClient
@@ -56,9 +57,8 @@ def syncing(connection_id: int) -> Iterator[GoogleConnection | None]:
     has stopped for the lost calendar. No Redis: commands run without it.
     """
     with connection_lock(connection_id):
-        connection = db.session.get(GoogleConnection, connection_id)
-        if connection is not None:
-            db.session.refresh(connection)
+        # One SELECT, fresh even if the session held the row already (another job's lock).
+        connection = db.session.get(GoogleConnection, connection_id, populate_existing=True)
         try:
             yield connection
         except (ReconnectNeeded, CalendarGone, GoogleApiError) as exc:
@@ -260,6 +260,7 @@ def _import(connection: GoogleConnection, client: CalendarClient) -> str:
     _refresh_statistics()
     queue_unlinked_events(connection)
     connection.state = "connected"
+    close_incidents(connection)  # synced again: whatever broke is fixed
     db.session.commit()
     push_pending(connection, client, checkpoint=db.session.commit)
     return counts.summary()
