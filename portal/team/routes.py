@@ -13,6 +13,7 @@ from portal.auth.sessions import start_session
 from portal.calendar.view_support import viewer_zone
 from portal.core.timezones import zone
 from portal.extensions import db
+from portal.google.account.incidents import open_incidents_for_business
 from portal.google.worker.enqueue import enqueue_disconnect
 from portal.mail.outbox import mail_configured
 from portal.models import MemberInvite, User, utcnow
@@ -109,9 +110,14 @@ def deactivate(member_id: int):
 @admin_required
 def integrations():
     """Every coordinator's Google Calendar state, with a reminder button for each."""
-    rows = [sync_row(member) for member in active_members(current_user.business_id)]
+    business_id = current_user.business_id
     return render_template(
-        "team/integrations.html", rows=rows, form=ButtonForm(), zone=_viewer_zone()
+        "team/integrations.html",
+        rows=[sync_row(member) for member in active_members(business_id)],
+        incidents=open_incidents_for_business(business_id),
+        mail_ready=mail_configured(current_app),
+        form=ButtonForm(),
+        zone=_viewer_zone(),
     )
 
 

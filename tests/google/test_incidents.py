@@ -16,6 +16,7 @@ from portal.google.account.incident_checks import check_live_updates, send_daily
 from portal.google.account.incidents import (
     CHOOSE_CALENDAR_PATH,
     RECONNECT_PATH,
+    TEAM_INTEGRATIONS_PATH,
     open_incidents_for_business,
 )
 from portal.google.worker.enqueue import enqueue_pull, enqueue_safety_pull
@@ -65,6 +66,9 @@ def test_a_revoked_grant_sends_one_email_whose_link_reconnects(
     assert [i.kind for i in open_incidents_for_business(coordinator.business_id)] == [
         "needs_reconnect"
     ]
+    page = client.get(TEAM_INTEGRATIONS_PATH).text  # the coordinator who signed up is an admin
+    listed = page[page.index('id="open-incidents"') :].split("</section>")[0]
+    assert coordinator.name in listed and "mail-not-set-up" not in page
 
     started = client.get(link_in(message, RECONNECT_PATH))
     assert started.status_code == 302
@@ -87,6 +91,7 @@ def test_the_paths_in_the_emails_are_the_routes(app):
     with app.test_request_context():
         assert url_for("google.reconnect") == RECONNECT_PATH
         assert url_for("google.calendar_picker") == CHOOSE_CALENDAR_PATH
+        assert url_for("team.integrations") == TEAM_INTEGRATIONS_PATH
 
 
 def test_a_lost_calendar_sends_one_email_with_a_link_to_choose_another(
@@ -163,7 +168,7 @@ def test_admins_get_one_summary_a_day_listing_open_incidents(
 
     summary = mailbox.wait_for(to=admin.email, kind="incident_summary")
     assert coordinator.email in body_of(summary)
-    assert "/portal/integrations" in body_of(summary)
+    assert TEAM_INTEGRATIONS_PATH in body_of(summary)
     recipients = sorted(m["To"] for m in mailbox.messages)
     assert recipients == sorted([admin.email, coordinator.email])
     tomorrow = utcnow() + timedelta(hours=24)

@@ -87,3 +87,10 @@ def test_an_admin_of_another_business_cannot_touch_our_members(app, team: Team):
     assert answer.status_code == 404 and fresh(team.colleague).is_active
     page = outsider.get("/team").text
     assert team.colleague.email not in page and team.outsider.email in page
+
+
+def test_the_integrations_page_says_when_email_is_not_set_up(app, team: Team):
+    admin = log_in(app, team.admin)
+    assert 'id="mail-not-set-up"' in admin.get("/team/integrations").text
+    app.config["SMTP_URL"] = "smtp://127.0.0.1:1"
+    assert 'id="mail-not-set-up"' not in admin.get("/team/integrations").text

@@ -15,6 +15,7 @@ from portal.core.jobs import job
 from portal.core.timezones import format_moment, zone
 from portal.extensions import db
 from portal.google.account.incidents import (
+    TEAM_INTEGRATIONS_PATH,
     open_incident,
     open_incidents_for_business,
     tell_coordinator,
@@ -145,7 +146,7 @@ def summary_text(admin: User, business_id: int) -> str | None:
         f"{format_moment(item.since, zone(admin.time_zone))}: {item.summary}."
         for item in incidents
     ]
-    page = current_app.config["PUBLIC_BASE_URL"] + "/portal/integrations"
+    page = current_app.config["PUBLIC_BASE_URL"] + TEAM_INTEGRATIONS_PATH
     return (
         f"Hello {admin.name},\n\nGoogle Calendar sync is not working for these coordinators:\n\n"
         + "\n".join(lines)

@@ -32,6 +32,8 @@ from portal.models.incidents import (
 RECONNECT_PATH = "/google/reconnect"
 # A lost calendar is fixed by choosing one (integrations/google_routes.calendar_picker).
 CHOOSE_CALENDAR_PATH = "/google/calendar"
+# The admins' page of every coordinator's sync (team.integrations), named in the summary.
+TEAM_INTEGRATIONS_PATH = "/team/integrations"
 
 # (subject, what happened, what to do) per kind, in the coordinator's words.
 WORDING = {
