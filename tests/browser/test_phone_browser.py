@@ -100,6 +100,7 @@ def test_every_page_fits_a_phone_screen(driver, live_server, busy_day, app):
         ]
         pages = [url_for(endpoint, **args) for endpoint, args in signed_in_pages(jordan, dentist)]
         pages += [url_for(endpoint) for endpoint in OTHER_PAGES if endpoint in app.view_functions]
+    signed_out += links_sent_by_email(user)
     for path in signed_out:
         driver.get(f"{live_server}{path}")
         assert not driver.title.startswith("4"), (path, driver.title)
@@ -126,6 +127,22 @@ def test_every_page_fits_a_phone_screen(driver, live_server, busy_day, app):
 
 
 SIGNED_OUT = ("auth.login", "auth.signup", "auth.forgot_password")
+
+
+def links_sent_by_email(user) -> list[str]:
+    """The pages an emailed link opens: choosing a new password, joining from an invite."""
+    from portal.auth.reset import hash_token
+    from portal.models import PasswordReset, utcnow
+    from portal.team.operations import invite_member
+
+    token = "phone-reset-" + "x" * 30
+    expires = utcnow() + timedelta(hours=1)
+    db.session.add(PasswordReset(user_id=user.id, token_hash=hash_token(token), expires_at=expires))
+    invite = invite_member(user, "new.colleague@example.org")
+    db.session.commit()
+    return [f"/reset-password/{token}", f"/join/{invite.token}"]
+
+
 # Pages of other parts of the portal, checked once they exist.
 OTHER_PAGES = ("settings.page", "team.members", "team.integrations")
 
