@@ -22,7 +22,6 @@ from portal.calendar.timeutil import to_local
 from portal.extensions import db
 from portal.models import Event, WatchChannel
 from tests import factories
-from tests.browser import google_fixtures
 from tests.browser.conftest import log_in, screenshot
 from tests.browser.conftest import wait_for as browser_wait
 from tests.google.conftest import GOOGLE_USER
@@ -32,13 +31,6 @@ from tests.support.worker import run_jobs
 
 pytestmark = pytest.mark.browser
 
-# The Google-side fixtures, and Google posting to the live portal (google_fixtures.py).
-config_overrides = google_fixtures.config_overrides
-google_emulator_server = google_fixtures.google_emulator_server
-google = google_fixtures.google
-connect_flow = google_fixtures.connect_flow
-connected = google_fixtures.connected
-public_base_url = google_fixtures.public_base_url
 
 # A change must be on screen this soon after the worker has applied it (poller: every 1 s).
 ON_SCREEN_WITHIN = 2.0

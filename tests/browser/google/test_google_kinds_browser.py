@@ -7,21 +7,12 @@ import pytest
 
 from portal.calendar.layout import monday_of
 from portal.calendar.timeutil import to_local
-from tests.browser import google_fixtures
 from tests.browser.conftest import log_in, screenshot, wait_for
 from tests.google.conftest import GOOGLE_USER
 from tests.google.sync_support import SOON, timed
 from tests.support.worker import run_jobs
 
 pytestmark = pytest.mark.browser
-
-# The Google-side fixtures, and Google posting to the live portal (google_fixtures.py).
-config_overrides = google_fixtures.config_overrides
-google_emulator_server = google_fixtures.google_emulator_server
-google = google_fixtures.google
-connect_flow = google_fixtures.connect_flow
-connected = google_fixtures.connected
-public_base_url = google_fixtures.public_base_url
 
 
 def own_answer(google, event_id: str) -> str:

@@ -14,20 +14,11 @@ from portal.calendar.layout import monday_of
 from portal.calendar.timeutil import to_local
 from portal.extensions import db
 from tests import factories
-from tests.browser import google_fixtures
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import log_in, wait_for
 from tests.google.sync_support import SOON
 
 pytestmark = pytest.mark.browser
-
-# The Google-side fixtures, and Google posting to the live portal (google_fixtures.py).
-config_overrides = google_fixtures.config_overrides
-google_emulator_server = google_fixtures.google_emulator_server
-google = google_fixtures.google
-connect_flow = google_fixtures.connect_flow
-connected = google_fixtures.connected
-public_base_url = google_fixtures.public_base_url
 
 
 @pytest.fixture

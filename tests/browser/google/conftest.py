@@ -1,8 +1,5 @@
-"""The Google-side fixtures for browser tests that connect a coordinator to the emulator.
-
-tests/google/conftest.py is not a conftest of this folder, so a test module names these
-as its own to have them; Google posts its notifications to the live portal.
-"""
+"""The Google-side fixtures for the browser tests in this folder, which connect a coordinator
+to the emulator: tests/google/conftest.py's, with Google posting to the live portal."""
 
 from __future__ import annotations
 

@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import google_fixtures
 from tests.browser.conftest import log_in, wait_for
 from tests.browser.test_phone_browser import assert_fits, on_a_phone
 
 pytestmark = pytest.mark.browser
-
-# The Google-side fixtures, and Google posting to the live portal (google_fixtures.py).
-config_overrides = google_fixtures.config_overrides
-google_emulator_server = google_fixtures.google_emulator_server
-google = google_fixtures.google
-connect_flow = google_fixtures.connect_flow
-connected = google_fixtures.connected
-public_base_url = google_fixtures.public_base_url
 
 
 def test_the_connected_card_and_its_dialogs_fit_a_phone(
