@@ -17,20 +17,26 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from redis import Redis
 
 from portal.core.queue import redis_script
 from portal.google.realtime.directory import GENERATION_KEY, ChannelFacts, version_key
 
+if TYPE_CHECKING:
+    from portal.google.worker.enqueue import NoticeClaims
+
 KEEP_SECONDS = 8 * 24 * 3600
 
-# Atomically: note a genuine notification, then set the pull's pending marker if none is set.
-# Returns {"now"|"later", ""} when this notification must enqueue the pull (at once, or after
-# the burst when the previous notification came less than `gap` seconds ago), or
-# {"waiting", <marker>} when a pull is already waiting, or {"stale", ""} (and does nothing)
-# when the channel facts the webhook judged by are older than the channels' generation or
-# their connection's version.
+# Atomically: note a genuine notification, then make sure a pull will follow. A pull's pending
+# marker already set (a burst's pull, a safety pull) answers {"waiting", <marker>}. Otherwise a
+# notification within `gap` seconds of the previous one (a burst) sets that marker and answers
+# {"later", ""}, unless the connection is already marked dirty; any other marks the connection
+# dirty in its shard and claims the shard's drain marker: {"drain", ""} when this notification
+# must enqueue the drain job, {"draining", <marker>} when one already waits. {"stale", ""} (and
+# nothing done) when the channel facts the webhook judged by are older than the channels'
+# generation or their connection's version.
 _NOTE = """
 if (redis.call('GET', KEYS[4]) or '0') ~= ARGV[8]
     or (redis.call('GET', KEYS[5]) or '0') ~= ARGV[9] then
@@ -52,15 +58,23 @@ if now - previous > 86400 then
 end
 local outcome = 'coalesced'
 local answer
-if redis.call('SET', KEYS[2], ARGV[4], 'NX', 'EX', ARGV[5]) then
+local waiting = redis.call('GET', KEYS[2])
+if waiting then
+  answer = {'waiting', waiting}
+elseif now - previous < tonumber(ARGV[6]) and not redis.call('ZSCORE', KEYS[6], ARGV[10]) then
+  redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
   outcome = 'accepted'
-  if now - previous < tonumber(ARGV[6]) then
-    answer = {'later', ''}
-  else
-    answer = {'now', ''}
-  end
+  answer = {'later', ''}
 else
-  answer = {'waiting', redis.call('GET', KEYS[2])}
+  if redis.call('ZADD', KEYS[6], 'NX', ARGV[1], ARGV[10]) == 1 then
+    outcome = 'accepted'
+  end
+  -- Even a connection marked already: the drain that took the shard may have been lost.
+  if redis.call('SET', KEYS[7], ARGV[11], 'NX', 'EX', ARGV[5]) then
+    answer = {'drain', ''}
+  else
+    answer = {'draining', redis.call('GET', KEYS[7])}
+  end
 end
 -- The hour's counters get their TTL when each outcome is first counted that hour.
 if redis.call('HINCRBY', KEYS[3], outcome, 1) == 1 then
@@ -95,39 +109,37 @@ def _hour_key(when: float) -> str:
 class Noted:
     """The webhook's verdict on a genuine notification."""
 
-    verdict: str  # "now", "later" (enqueue the pull after the burst), "waiting" or "stale"
-    marker: str | None = None  # the pending marker of the pull that is already waiting
+    verdict: str  # "drain", "draining", "later" (pull after the burst), "waiting" or "stale"
+    marker: str | None = None  # the pending marker of the pull or drain that already waits
 
 
 def note_genuine(
-    redis: Redis,
-    facts: ChannelFacts,
-    number: int | None,
-    pending_key: str,
-    marker: str,
-    marker_ttl: int,
-    burst_gap: float,
+    redis: Redis, facts: ChannelFacts, number: int | None, claims: NoticeClaims, burst_gap: float
 ) -> Noted:
-    """Record one genuine notification and claim the pending pull marker (one round trip)."""
+    """Record one genuine notification and claim what its pull needs (one round trip)."""
     now = time.time()
     verdict, waiting = redis_script(_NOTE)(
         keys=[
             heard_key(facts.connection_id),
-            pending_key,
+            claims.pull.key,
             _hour_key(now),
             GENERATION_KEY,
             version_key(facts.connection_id),
+            claims.dirty_key,
+            claims.drain.key,
         ],
         args=[
             f"{now:.6f}",
             facts.channel_id,
             "" if number is None else str(number),
-            marker,
-            marker_ttl,
+            claims.pull.marker,
+            claims.pull.ttl,
             burst_gap,
             KEEP_SECONDS,
             facts.generation,
             facts.version,
+            facts.connection_id,
+            claims.drain.marker,
         ],
         client=redis,
     )

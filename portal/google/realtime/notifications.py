@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.google.realtime.channels import hash_matches
 from portal.google.realtime.directory import ChannelFacts, facts_for, reload
 from portal.google.realtime.heard import count_outcome, note_genuine
-from portal.google.worker.enqueue import enqueue_noticed_pull, pull_claim
+from portal.google.worker.enqueue import enqueue_noticed_pull, notice_claims
 from portal.models import ACTIVE_STATES, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
@@ -75,17 +75,18 @@ def _accept(facts: ChannelFacts, token: str | None, state: str, number: int | No
 def _pull_for(facts: ChannelFacts, number: int | None) -> str:
     """Note a genuine notification and make sure a pull will see its change.
 
-    One Redis script notes it and claims the pull's pending marker, unless `facts` are out of
-    date ("stale": nothing done). The first notification after a quiet spell pulls at once;
-    one within GOOGLE_BURST_GAP of the previous belongs to a burst, and its pull waits until
-    the burst has passed: a burst costs two pulls, plus one per GOOGLE_BURST_MAX_WAIT it lasts.
+    One Redis script notes it and marks the connection dirty for its shard's drain job (or
+    claims a burst's pull marker), unless `facts` are out of date ("stale": nothing done). The
+    first notification after a quiet spell is pulled at once; one within GOOGLE_BURST_GAP of
+    the previous belongs to a burst, and its pull waits until the burst has passed: a burst
+    costs two pulls, plus one per GOOGLE_BURST_MAX_WAIT it lasts.
     """
-    claim = pull_claim(facts.connection_id)
+    claims = notice_claims(facts.connection_id)
     gap = sync_tuning(current_app.config, "GOOGLE_BURST_GAP")
-    noted = note_genuine(redis_connection(), facts, number, claim.key, claim.marker, claim.ttl, gap)
+    noted = note_genuine(redis_connection(), facts, number, claims, gap)
     if noted.verdict == "stale":
         return "stale"
-    return enqueue_noticed_pull(claim, noted.verdict, noted.marker)
+    return enqueue_noticed_pull(claims, noted.verdict, noted.marker)
 
 
 def judge(facts: ChannelFacts | None, token: str | None, state: str) -> str:

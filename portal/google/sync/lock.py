@@ -19,21 +19,25 @@ LOCK_SPACE = 0x5C0D
 
 
 @contextmanager
-def connection_lock(connection_id: int) -> Iterator[None]:
-    """Hold the sync lock of one Google connection for the duration of the block."""
+def connection_lock(connection_id: int, wait: bool = True) -> Iterator[bool]:
+    """Hold the sync lock of one Google connection for the duration of the block.
+
+    With wait=False the lock is only tried: the block gets False (and holds nothing) when
+    another process holds it, so a job with other connections to pull need not sit waiting.
+    """
     if db.engine.dialect.name != "postgresql":
-        yield
+        yield True
         return
+    take = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+    ids = {"space": LOCK_SPACE, "id": connection_id}
     with db.engine.connect() as conn:
-        conn.execute(
-            text("SELECT pg_advisory_lock(:space, :id)"), {"space": LOCK_SPACE, "id": connection_id}
-        )
+        taken = conn.execute(text(f"SELECT {take}(:space, :id)"), ids).scalar()
         conn.commit()
+        if taken is False:
+            yield False
+            return
         try:
-            yield
+            yield True
         finally:
-            conn.execute(
-                text("SELECT pg_advisory_unlock(:space, :id)"),
-                {"space": LOCK_SPACE, "id": connection_id},
-            )
+            conn.execute(text("SELECT pg_advisory_unlock(:space, :id)"), ids)
             conn.commit()

@@ -6,8 +6,9 @@ many notifications or edits arrive, one job runs and at most one more waits. A m
 can no longer run (lost with a killed worker, or scheduled while no scheduler runs) is
 replaced. While a job runs, a "running" marker says so (`in_progress`, for the card).
 
-The webhook claims the pull's marker inside its own Redis script (realtime/heard.py), with the
-key and marker of a `Claim` made here.
+The webhook claims the pull's marker, or its shard's drain marker (a drain job's, one per shard
+of connections marked dirty: dirty.py, drain.py), inside its own Redis script
+(realtime/heard.py), with the keys and markers of `Claim`s made here.
 """
 
 from __future__ import annotations
@@ -113,10 +114,15 @@ def release(kind: str, connection_id: int) -> None:
 
 
 @contextmanager
-def running(kind: str, connection_id: int) -> Iterator[None]:
-    """A job of this kind runs: the next request may queue another, and the card knows."""
+def running(kind: str, connection_id: int, release_pending: bool = True) -> Iterator[None]:
+    """A job of this kind runs: the next request may queue another, and the card knows.
+
+    A drain's pull (release_pending=False) leaves the pending marker alone: it stands for
+    another job (a burst's or the safety net's pull), not for this one.
+    """
     redis = redis_connection()
-    release(kind, connection_id)
+    if release_pending:
+        release(kind, connection_id)
     redis.set(key(f"running:{kind}", connection_id), "1", ex=RUNNING_TTL)
     try:
         yield

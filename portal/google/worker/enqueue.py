@@ -15,6 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -26,13 +27,14 @@ from portal.config import sync_tuning
 from portal.core.queue import get_queue
 from portal.extensions import db
 from portal.google.sync.outbox import connections_with_pending_changes, push_wanted
-from portal.google.worker import coalescer
+from portal.google.worker import coalescer, dirty
 from portal.google.worker.coalescer import Claim
 from portal.models import GoogleConnection
 
 log = logging.getLogger(__name__)
 
 JOBS = "portal.google.worker.jobs"
+DRAIN = "portal.google.worker.drain.drain_job"
 JOB_TIMEOUT = 3600
 _TO_PUSH = "coordinoter_connections_to_push"
 
@@ -117,17 +119,41 @@ def submit_many(claims: list[Claim], func: JobFunc) -> None:
         raise
 
 
-def pull_claim(connection_id: int) -> Claim:
-    """A pull's job id and pending marker, for the webhook's script to claim (heard.py)."""
-    return coalescer.new_claim("pull", connection_id)
+@dataclass(frozen=True)
+class NoticeClaims:
+    """What the webhook's script may claim: a burst's pull, or a mark and its shard's drain."""
+
+    pull: Claim
+    drain: Claim
+    dirty_key: str
 
 
-def enqueue_noticed_pull(claim: Claim, verdict: str, waiting: str | None) -> str:
+def notice_claims(connection_id: int) -> NoticeClaims:
+    """A notification's possible claims, for the webhook's script (heard.py)."""
+    shard = dirty.shard_of(connection_id)
+    return NoticeClaims(
+        coalescer.new_claim("pull", connection_id),
+        coalescer.new_claim("drain", shard),
+        dirty.dirty_key(shard),
+    )
+
+
+def enqueue_noticed_pull(claims: NoticeClaims, verdict: str, waiting: str | None) -> str:
     """Follow the webhook's verdict on a genuine notification: "accepted" or "coalesced".
 
-    "now" and "later" (a burst: pull once it has passed) mean the script set claim's marker;
-    "waiting" means another pull's marker stands, replaced if that pull can no longer run.
+    "drain": the script marked the connection and claimed its shard's drain marker; "later"
+    (a burst: pull once it has passed): it set the pull's marker; "draining" and "waiting":
+    another drain's or pull's marker stands, replaced if that job can no longer run.
     """
+    if verdict == "draining":
+        if waiting is not None and coalescer.still_waiting(claims.drain.key, waiting):
+            return "coalesced"
+        coalescer.replace(claims.drain)
+        verdict = "drain"
+    if verdict == "drain":
+        submit(claims.drain, DRAIN)
+        return "accepted"
+    claim = claims.pull
     if verdict == "waiting":
         if waiting is not None and coalescer.still_waiting(claim.key, waiting):
             return "coalesced"
@@ -138,6 +164,35 @@ def enqueue_noticed_pull(claim: Claim, verdict: str, waiting: str | None) -> str
     else:
         submit(claim, f"{JOBS}.pull_job", None, True)
     return "accepted"
+
+
+def enqueue_retry_pull(connection_id: int) -> bool:
+    """A pull of its own for a connection whose drained pull failed, after the first of
+    RQ's retry intervals (RQ retries it as any job); False if a pull already waits."""
+    claim = coalescer.claim("pull", connection_id)
+    if claim is None:
+        return False
+    intervals = retry_policy().intervals
+    submit(claim, f"{JOBS}.pull_job", None, True, delay=intervals[0] if intervals else 0)
+    return True
+
+
+def enqueue_drain_if_dirty(shard: int) -> bool:
+    """Make sure a drain job will take the shard's marks, when it has any (at the earliest's
+    due time); False when it has none or a drain already waits."""
+    due = dirty.earliest(shard)
+    if due is None:
+        return False
+    claim = coalescer.claim("drain", shard)
+    if claim is None:
+        return False
+    submit(claim, DRAIN, delay=due - time.time())
+    return True
+
+
+def enqueue_drains() -> int:
+    """The safety net's check of every shard: a drain lost with a killed worker is replaced."""
+    return sum(enqueue_drain_if_dirty(shard) for shard in range(dirty.SHARDS))
 
 
 def enqueue_pull_later(
@@ -160,8 +215,10 @@ def enqueue_second_look(connection_id: int, delay: float) -> bool:
 
 
 def pull_in_progress(connection_id: int) -> bool:
-    """Whether a pull or import of this connection is waiting or running."""
-    return coalescer.in_progress(connection_id, ("pull", "import"))
+    """Whether a pull or import of this connection is waiting (or marked) or running."""
+    return coalescer.in_progress(connection_id, ("pull", "import")) or dirty.is_marked(
+        connection_id
+    )
 
 
 def submit(claim: Claim, func: JobFunc, *args, delay: float = 0) -> None:
@@ -186,8 +243,14 @@ def _job_options(claim: Claim) -> dict:
         "retry": retry_policy(),
         "timeout": JOB_TIMEOUT,
         "failure_ttl": failure_ttl(),
-        "description": f"google {claim.kind} for connection {claim.connection_id}",
+        "description": f"google {claim.kind} for {_whose(claim)}",
     }
+
+
+def _whose(claim: Claim) -> str:
+    # A drain's claim is a shard's, not a connection's.
+    noun = "shard" if claim.kind == "drain" else "connection"
+    return f"{noun} {claim.connection_id}"
 
 
 def failure_ttl() -> int:

@@ -50,24 +50,30 @@ Work = Callable[[GoogleConnection, CalendarClient], str]
 
 @contextmanager
 def syncing(connection_id: int) -> Iterator[GoogleConnection | None]:
-    """Hold the connection's lock and read it afresh; commit when the block succeeds.
+    """Hold the connection's lock and read it afresh; commit when the block succeeds."""
+    with connection_lock(connection_id), fresh(connection_id) as connection:
+        yield connection
+
+
+@contextmanager
+def fresh(connection_id: int) -> Iterator[GoogleConnection | None]:
+    """Read the (locked) connection afresh; commit when the block succeeds.
 
     A Google error is recorded on the connection (the card shows it) and raised again, as are
     ReconnectNeeded once its state change is committed and CalendarGone once the connection
     has stopped for the lost calendar. No Redis: commands run without it.
     """
-    with connection_lock(connection_id):
-        # One SELECT, fresh even if the session held the row already (another job's lock).
-        connection = db.session.get(GoogleConnection, connection_id, populate_existing=True)
-        try:
-            yield connection
-        except (ReconnectNeeded, CalendarGone, GoogleApiError) as exc:
-            _settle_failure(connection_id, exc)
-            raise
-        if connection is not None and connection.is_active and connection.last_error:
-            # It worked again: the card should stop showing the old failure.
-            connection.last_error = connection.last_error_at = None
-        db.session.commit()
+    # One SELECT, fresh even if the session held the row already (another job's lock).
+    connection = db.session.get(GoogleConnection, connection_id, populate_existing=True)
+    try:
+        yield connection
+    except (ReconnectNeeded, CalendarGone, GoogleApiError) as exc:
+        _settle_failure(connection_id, exc)
+        raise
+    if connection is not None and connection.is_active and connection.last_error:
+        # It worked again: the card should stop showing the old failure.
+        connection.last_error = connection.last_error_at = None
+    db.session.commit()
 
 
 def _settle_failure(
@@ -97,8 +103,13 @@ def _running(kind: str, connection_id: int) -> Iterator[GoogleConnection | None]
         except (ReconnectNeeded, CalendarGone):
             pass  # recorded; only the coordinator can help (sign in, or choose a calendar)
         except GoogleApiError as exc:
-            if exc.retryable or exc.status == 401:
+            if must_retry(exc):
                 raise
+
+
+def must_retry(exc: GoogleApiError) -> bool:
+    """Whether a failed job is tried again: Google busy, or an access token it refused."""
+    return exc.retryable or exc.status == 401
 
 
 def _record_error(connection_id: int, exc: GoogleApiError) -> None:
@@ -179,7 +190,7 @@ def pull_job(connection_id: int, burst_started: float | None = None, noticed: bo
     """
     if burst_started is not None and _put_off(connection_id, burst_started, noticed):
         return "put off: notifications are still arriving"
-    return _sync_job("pull", connection_id, partial(_pull, look_again=noticed))
+    return _sync_job("pull", connection_id, partial(pull_work, look_again=noticed))
 
 
 @job
@@ -188,13 +199,13 @@ def second_look_job(connection_id: int, asked_at: float = 0.0) -> str:
     if enqueue.pull_in_progress(connection_id) or _pulled_since(connection_id, asked_at):
         return "skipped: another pull has looked since, or is about to"
     # A kind of its own: notifications meanwhile still pull at once, and coalesce as usual.
-    return _sync_job("look", connection_id, _pull)
+    return _sync_job("look", connection_id, pull_work)
 
 
 @job
 def safety_pull_job(connection_id: int) -> str:
     """The periodic pull that catches lost notifications and replaces a channel gone silent."""
-    return _sync_job("pull", connection_id, partial(_pull, watch_silence=True))
+    return _sync_job("pull", connection_id, partial(pull_work, watch_silence=True))
 
 
 def _pulled_since(connection_id: int, moment: float) -> bool:
@@ -203,7 +214,7 @@ def _pulled_since(connection_id: int, moment: float) -> bool:
     return synced is not None and synced.timestamp() > moment
 
 
-def _pull(
+def pull_work(
     connection: GoogleConnection,
     client: CalendarClient,
     watch_silence: bool = False,
@@ -294,7 +305,9 @@ def _open_channel(connection: GoogleConnection, client: CalendarClient) -> str:
 
 @job
 def safety_net_job() -> int:
-    """Clock: enqueue the safety-net pull of each connection that is due (safety_net.py)."""
+    """Clock: enqueue the safety-net pull of each connection that is due (safety_net.py),
+    and a drain for each shard with marked connections but no drain coming."""
+    enqueue.enqueue_drains()
     return safety_net.enqueue_due_pulls()
 
 
