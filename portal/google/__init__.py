@@ -21,7 +21,9 @@ account/   The coordinator's Google account: sign-in (oauth.py), connecting and 
            and the shared per-user quota (clients.py), disconnecting (disconnect.py), and
            “Check my connection” (diagnostics.py).
 worker/    The background: what is enqueued, at most one waiting per connection and kind
-           (enqueue.py, coalescer.py), the jobs (jobs.py), and the clock (clock.py).
+           (enqueue.py, coalescer.py), the connections notifications marked for a pull
+           (dirty.py), the jobs (jobs.py; drain.py pulls many marked ones in one job), and
+           the clock (clock.py).
 commands.py   `flask google …` for operators.
 intervals.py  How often the clock runs what, in seconds and in the words coordinators read.
 
@@ -40,10 +42,11 @@ The rules (import-linter contracts in pyproject.toml, run by `make test`)
 
 Two walks
 ---------
-A Google notification becomes a changed portal event (10 modules, in order):
+A Google notification becomes a changed portal event (11 modules, in order):
   realtime/webhook.py → realtime/notifications.py → realtime/directory.py →
-  realtime/heard.py → worker/enqueue.py (its claim from coalescer.py) ⇢ the queue ⇢
-  worker/jobs.py (sync/lock.py, account/clients.py) → sync/pull.py (api/client.py) →
+  realtime/heard.py → worker/enqueue.py (its claims from coalescer.py, dirty.py) ⇢ the
+  queue ⇢ worker/drain.py → worker/jobs.py (sync/lock.py, account/clients.py) →
+  sync/pull.py (api/client.py) →
   sync/pull_scope.py → sync/reconcile.py → sync/conflicts.py (sync/mapping.py, links.py).
 A portal edit reaches Google (10 modules, in order):
   calendar/routes.py → calendar/operations.py → sync/outbox.py → worker/enqueue.py (the
