@@ -48,6 +48,8 @@ def enqueue_push(connection_id: int) -> bool:
 
 def enqueue_pull(connection_id: int) -> bool:
     """Enqueue an incremental pull (coalesced: one running plus at most one waiting)."""
+    if dirty.is_marked(connection_id):
+        return False  # a drain job pulls it soon: that is its one waiting pull
     return enqueue_once("pull", f"{JOBS}.pull_job", connection_id)
 
 
