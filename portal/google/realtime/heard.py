@@ -70,10 +70,12 @@ else
     outcome = 'accepted'
   end
   -- Even a connection marked already: the drain that took the shard may have been lost.
-  if redis.call('SET', KEYS[7], ARGV[11], 'NX', 'EX', ARGV[5]) then
-    answer = {'drain', ''}
+  -- SET NX GET (Redis 7): sets the marker if none stands, else answers the one that does.
+  local draining = redis.call('SET', KEYS[7], ARGV[11], 'NX', 'EX', ARGV[5], 'GET')
+  if draining then
+    answer = {'draining', draining}
   else
-    answer = {'draining', redis.call('GET', KEYS[7])}
+    answer = {'drain', ''}
   end
 end
 -- The hour's counters get their TTL when each outcome is first counted that hour.
