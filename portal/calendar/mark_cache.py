@@ -7,8 +7,9 @@ pushes an `invalidate` message for every write, expiry or flush of those keys. A
 once is then answered from memory until such a message names it.
 
 Nothing runs in the background. Each lookup first drains, without waiting, what Redis has
-pushed (a select() that finds nothing costs about 2 µs). Redis writes the message before it
-answers the write, so a bump that has returned is seen by the next poll. A mark is kept only
+pushed (a select() that finds nothing costs about 2 µs). Redis sends the message in the same
+turn of its event loop as its answer to the write, so it is here microseconds after a bump
+returns, long before the page's next poll a second later. A mark is kept only
 while the tracking connection stands and only if no message arrived while it was being read;
 when that connection fails, every kept mark is dropped and lookups go to Redis until it is
 back. A message lost anyway can only make the gate say "unchanged" until the ticket expires,
