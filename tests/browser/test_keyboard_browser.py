@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Event
 from tests import factories
-from tests.browser.conftest import config_overrides, driver, live_server, log_in, wait_for  # noqa: F401
+from tests.browser.conftest import log_in, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -58,17 +58,22 @@ def open_new_event_from_the_keyboard(browser):
     return button
 
 
-def test_the_event_dialog_keeps_focus_asks_before_discarding_and_gives_focus_back(
-    driver,  # noqa: F811
-    live_server,  # noqa: F811
-):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-
+def open_week_signed_in(driver, live_server: str) -> None:
+    """A new coordinator in Sydney, signed in, on the test's week."""
     user = factories.make_user(time_zone="Australia/Sydney")
     db.session.commit()
     log_in(driver, live_server, user.email)
     driver.get(f"{live_server}/calendar?week={WEEK}")
+
+
+def test_the_event_dialog_keeps_focus_asks_before_discarding_and_gives_focus_back(
+    driver,
+    live_server,
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    open_week_signed_in(driver, live_server)
     opener = open_new_event_from_the_keyboard(driver)
     assert active(driver).get_attribute("name") == "title"
 
@@ -112,8 +117,8 @@ def test_the_event_dialog_keeps_focus_asks_before_discarding_and_gives_focus_bac
 
 
 def test_an_event_opened_from_the_grid_gets_focus_back_after_saving(
-    driver,  # noqa: F811
-    live_server,  # noqa: F811
+    driver,
+    live_server,
 ):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -144,8 +149,8 @@ def test_an_event_opened_from_the_grid_gets_focus_back_after_saving(
 
 
 def test_the_help_panel_takes_focus_and_escape_closes_it(
-    driver,  # noqa: F811
-    live_server,  # noqa: F811
+    driver,
+    live_server,
 ):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -180,16 +185,13 @@ def ticked(form) -> list[str]:
 
 
 def test_the_weekly_day_follows_the_start_date_until_picked_by_hand(
-    driver,  # noqa: F811
-    live_server,  # noqa: F811
+    driver,
+    live_server,
 ):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    user = factories.make_user(time_zone="Australia/Sydney")
-    db.session.commit()
-    log_in(driver, live_server, user.email)
-    driver.get(f"{live_server}/calendar?week={WEEK}")
+    open_week_signed_in(driver, live_server)
     monday = driver.find_elements(By.CSS_SELECTOR, ".wk-day")[0]
     driver.execute_script(
         "arguments[0].click()", monday.find_elements(By.CSS_SELECTOR, ".wk-slot")[9]

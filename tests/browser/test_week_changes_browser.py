@@ -9,7 +9,7 @@ import pytest
 from portal.extensions import db
 from portal.models import utcnow
 from tests import factories
-from tests.browser.conftest import config_overrides, driver, live_server, log_in, wait_for  # noqa: F401
+from tests.browser.conftest import log_in, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -18,8 +18,8 @@ MONDAY_10AM_SYDNEY = datetime.fromisoformat("2026-10-04T23:00+00:00")
 
 
 def test_a_moved_and_a_deleted_event_are_announced_politely(
-    driver,  # noqa: F811
-    live_server,  # noqa: F811
+    driver,
+    live_server,
 ):
     from selenium.webdriver.common.by import By
 

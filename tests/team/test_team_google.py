@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Event, EventLink, GoogleConnection, WatchChannel
 from tests import factories
+from tests.calendar.test_event_routes import event_form
 from tests.google import conftest as google_side
 from tests.google.conftest import GOOGLE_USER, ConnectFlow
 from tests.support.worker import run_jobs
@@ -19,16 +20,8 @@ google_emulator_server = google_side.google_emulator_server
 google = google_side.google
 public_base_url = google_side.public_base_url
 
-FORM = {
-    "title": "Plan review",
-    "event_type": "visit",
-    "start": "2026-10-05T09:00",
-    "end": "2026-10-05T10:00",
-    "start_date": "2026-10-05",
-    "end_date": "2026-10-05",
-    "time_zone": "Australia/Sydney",
-    "status": "scheduled",
-}
+# The calendar tests' valid form, as a coordinator with no location set fills it in.
+FORM = event_form(title="Plan review", location="")
 
 
 @pytest.fixture
