@@ -212,7 +212,9 @@ def test_the_weekly_day_follows_the_start_date_until_picked_by_hand(
     assert "BYDAY=WE" in series.recurrence
 
     # Days ticked by hand stay as they are when the start moves.
-    driver.find_element(By.XPATH, "//button[normalize-space()='New event']").click()
+    # The week reloads after the save: a button found just before it is gone, so look again.
+    new_event = "//button[normalize-space()='New event']"
+    wait_for(driver, lambda d: d.find_element(By.XPATH, new_event).click() or True)
     form = wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#modal form.event-form"))
     Select(form.find_element(By.NAME, "repeat")).select_by_value("weekly")
     before = ticked(form)
