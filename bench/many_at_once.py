@@ -94,12 +94,25 @@ class Meter:
 
     def _reading(self) -> dict:
         stats = self.stack.redis.info("commandstats")
-        ticks = sum(processes._cpu_ticks(p.pid) for p in self.stack.worker_processes)
+        workers = processes.cpu_seconds([p.pid for p in self.stack.worker_processes])
         return {
             "redis": Counter({k.removeprefix("cmdstat_"): v["calls"] for k, v in stats.items()}),
             "commits": commits(self.stack.database_url),
-            "cpu_s": ticks / os.sysconf("SC_CLK_TCK"),
+            "cpu_s": workers,
+            "cpu_by": Counter(self._cpu_elsewhere()) + Counter({"workers": workers}),
             "seconds": time.monotonic(),
+        }
+
+    def _cpu_elsewhere(self) -> dict[str, float]:
+        """CPU seconds of the rest of the stack: where a burst's time went besides the workers."""
+        redis = self.stack.redis.info("cpu")
+        mine = os.times()
+        web = [self.stack.gunicorn.pid] if self.stack.gunicorn else []
+        return {
+            "web": processes.cpu_seconds(web),
+            "emulator and bench": mine.user + mine.system,
+            "PostgreSQL (machine-wide)": processes.cpu_seconds(processes.pids_named("postgres")),
+            "Redis": redis["used_cpu_user"] + redis["used_cpu_sys"],
         }
 
     def since(self) -> dict:
@@ -118,6 +131,7 @@ def net(spent: dict, idle: dict, own_commits: int = 0) -> dict:
         "redis": redis,
         "commits": spent["commits"] - idle["commits"] * scale - own_commits,
         "cpu_s": spent["cpu_s"] - idle["cpu_s"] * scale,
+        "cpu_by": {k: v - idle["cpu_by"].get(k, 0) * scale for k, v in spent["cpu_by"].items()},
     }
 
 
@@ -179,6 +193,7 @@ def per_change(spent: dict, calls: Counter, count: int) -> dict:
         "redis_total": sum(spent["redis"].values()) / count,
         "commits": spent["commits"] / count,
         "cpu_ms": spent["cpu_s"] * 1000 / count,
+        "cpu_by_ms": {k: v * 1000 / count for k, v in spent["cpu_by"].items()},
         "google": {k: v / count for k, v in calls.items()},
     }
 
@@ -200,6 +215,7 @@ def _figures(
         figures.Figure(NAME, "Redis commands per change, by command", _by_command(each["redis"])),
         figures.Figure(NAME, "database transactions per change", f"{each['commits']:.1f}"),
         figures.at_most(NAME, "worker CPU per change", each["cpu_ms"], TARGET_CPU_MS),
+        figures.Figure(NAME, "CPU per change, by process (ms)", _by_command(each["cpu_by_ms"])),
         figures.Figure(NAME, "Google calls per change", _by_command(each["google"])),
         figures.Figure(
             NAME,

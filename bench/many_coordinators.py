@@ -15,6 +15,7 @@ import pstats
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import psycopg
@@ -221,7 +222,9 @@ def _profile_summary(profiler: cProfile.Profile, elapsed: float, jobs: int) -> d
     stats.sort_stats("tottime").print_stats(40)
     (figures.RESULTS / f"{NAME}.prof.txt").write_text(out.getvalue())
     ours = sum(
-        v[3] for k, v in stats.stats.items() if k[2] == "pull_job" and k[0].endswith("jobs.py")
+        v[3]
+        for (path, _line, function), v in stats.stats.items()
+        if (function, Path(path).name) in {("pull_job", "jobs.py"), ("drain_job", "drain.py")}
     )
     summary = (
         f"{elapsed * 1000 / jobs:.1f} ms of CPU a job under the profiler, of which the pull "

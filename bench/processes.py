@@ -93,6 +93,24 @@ def _children(pid: int) -> list[int]:
     return []
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds (user and system) these processes and their children have used."""
+    every = set(pids)
+    for pid in pids:
+        every.update(_children(pid))
+    return sum(_cpu_ticks(pid) for pid in every) / os.sysconf("SC_CLK_TCK")
+
+
+def pids_named(name: str) -> list[int]:
+    """Every process whose command name is `name` (e.g. the machine's PostgreSQL backends)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if stat.read_text().strip() == name:
+                found.append(int(stat.parent.name))
+    return found
+
+
 def _cpu_ticks(pid: int) -> int:
     """User and system CPU time a process has used, in clock ticks (Linux's /proc)."""
     try:
