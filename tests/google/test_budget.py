@@ -23,6 +23,7 @@ from portal.google.account.budget import (
     BudgetSpent,
     Limits,
     connection_key,
+    tokens_left,
 )
 from portal.google.account.clients import client_for, shared_budget
 from portal.google.api.calls import Call
@@ -74,7 +75,7 @@ class FakeTime:
 def drain(redis: Redis, key: str = PROJECT_KEY) -> None:
     """Empty a bucket as of now on Redis's clock (the script's clock outside FakeTime)."""
     seconds, micros = redis.time()
-    redis.hset(key, mapping={"tokens": 0, "at": seconds + micros / 1e6})
+    redis.set(key, f"0 {seconds + micros / 1e6}")
 
 
 def fake_budget(redis: Redis, fake: FakeTime, **kwargs) -> Budget:
@@ -135,7 +136,7 @@ def test_the_per_connection_limit_does_not_starve_other_connections(redis):
     assert refused.value.bucket == "connection"
     assert granted(budget, 2, 10) == 5
     # Connection 1's refusals took nothing from the project.
-    assert float(redis.hget(PROJECT_KEY, "tokens")) == pytest.approx(90)
+    assert tokens_left(redis, PROJECT_KEY) == pytest.approx(90)
 
 
 def test_the_project_limit_holds_across_connections(redis):
@@ -218,7 +219,7 @@ def test_two_processes_share_one_project_budget(redis, redis_url):
 def test_two_processes_share_one_connection_budget(redis, redis_url):
     counts = _in_two_processes(redis, redis_url, (7, 7), bursts=(1000, 30))
     assert sum(counts) == 30, counts
-    assert float(redis.hget(PROJECT_KEY, "tokens")) == pytest.approx(970)
+    assert tokens_left(redis, PROJECT_KEY) == pytest.approx(970)
 
 
 def test_calls_are_counted_per_day_with_an_expiry(redis):
@@ -239,7 +240,7 @@ def test_a_batch_takes_a_token_for_every_part(app, connected, google):
     calls = [Call("GET", "/users/me/calendarList/primary") for _ in range(3)]
     client_for(db.session.get(GoogleConnection, connected.id)).batch(calls)
     assert budget.recent_days()[0][1] - before == 3
-    tokens = float(redis_connection().hget(connection_key(connected.id), "tokens"))
+    tokens = tokens_left(redis_connection(), connection_key(connected.id))
     assert tokens == pytest.approx(budget.limits.connection.burst - 3)
     assert [c["status"] for c in google.calls("calendar.calendarList.get")] == [200] * 3
 

@@ -48,6 +48,8 @@ MIN_PAUSE = 0.001
 # KEYS: the buckets (project first, then the connection's, if any), then the day's counter.
 # ARGV: cost, the counter's TTL, now in seconds ("" for Redis's clock), then each bucket's
 # refill rate (tokens a second) and burst. Returns {1} when taken, else {0, wait, bucket}.
+# A bucket is one string, "<tokens> <at>", so both are read in one MGET and each written
+# with its expiry in one SET.
 TAKE = """
 local cost = tonumber(ARGV[1])
 local now = tonumber(ARGV[3])
@@ -56,13 +58,14 @@ if not now then
   now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 end
 local buckets = #KEYS - 1
+local states = redis.call('MGET', unpack(KEYS, 1, buckets))
 local level = {}
 local wait, short = 0, 0
 for i = 1, buckets do
   local rate, burst = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
-  local state = redis.call('HMGET', KEYS[i], 'tokens', 'at')
-  local tokens = tonumber(state[1]) or burst
-  local elapsed = math.max(0, now - (tonumber(state[2]) or now))
+  local tokens, at = string.match(states[i] or '', '^(%S+) (%S+)$')
+  tokens = tonumber(tokens) or burst
+  local elapsed = math.max(0, now - (tonumber(at) or now))
   level[i] = math.min(burst, tokens + elapsed * rate)
   if level[i] < cost and (cost - level[i]) / rate > wait then
     wait, short = (cost - level[i]) / rate, i
@@ -73,9 +76,9 @@ if short > 0 then
 end
 for i = 1, buckets do
   local rate, burst = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
-  redis.call('HSET', KEYS[i], 'tokens', tostring(level[i] - cost), 'at', tostring(now))
   -- Once refilled, a bucket is the same as no bucket: idle connections leave no keys.
-  redis.call('PEXPIRE', KEYS[i], math.ceil(burst / rate * 1000) + 1000)
+  local ttl = math.ceil(burst / rate * 1000) + 1000
+  redis.call('SET', KEYS[i], tostring(level[i] - cost) .. ' ' .. tostring(now), 'PX', ttl)
 end
 -- The day's counter gets its TTL when the day's first call creates it.
 if redis.call('INCRBY', KEYS[#KEYS], cost) == cost then
@@ -203,6 +206,12 @@ class Budget:
     def _today(self) -> str:
         now = time.time() if self.clock is None else self.clock()
         return datetime.fromtimestamp(now, GOOGLE_DAY).strftime("%Y-%m-%d")
+
+
+def tokens_left(redis: Redis, key: str) -> float | None:
+    """The tokens a bucket held when last taken from (None: untouched, or refilled)."""
+    state = redis.get(key)
+    return float(state.split()[0]) if state else None
 
 
 def connection_key(connection_id: int) -> str:

@@ -34,23 +34,24 @@ KEEP_SECONDS = 8 * 24 * 3600
 # notification within `gap` seconds of the previous one (a burst) sets that marker and answers
 # {"later", ""}, unless the connection is already marked dirty; any other marks the connection
 # dirty in its shard and claims the shard's drain marker: {"drain", ""} when this notification
-# must enqueue the drain job, {"draining", <marker>} when one already waits. {"stale", ""} (and
-# nothing done) when the channel facts the webhook judged by are older than the channels'
-# generation or their connection's version.
+# must enqueue the drain job, {"draining", <marker>} when one already waits. {"stale", <the
+# generation>, <the connection's version>} (and nothing done) when the channel facts the
+# webhook judged by are older than these: the webhook reads the facts again under them.
 _NOTE = """
-if (redis.call('GET', KEYS[4]) or '0') ~= ARGV[8]
-    or (redis.call('GET', KEYS[5]) or '0') ~= ARGV[9] then
-  return {'stale', ''}
+-- One MGET for the two versions and the pending marker; false stands for a missing key.
+local read = redis.call('MGET', KEYS[4], KEYS[5], KEYS[2])
+if (read[1] or '0') ~= ARGV[8] or (read[2] or '0') ~= ARGV[9] then
+  return {'stale', read[1] or '0', read[2] or '0'}
 end
-local previous = tonumber(redis.call('HGET', KEYS[1], 'at') or '0')
+local number_field = 'number:' .. ARGV[2]
+local seen = redis.call('HMGET', KEYS[1], 'at', number_field)
+local previous = tonumber(seen[1] or '0')
 local now = tonumber(ARGV[1])
-redis.call('HSET', KEYS[1], 'at', ARGV[1], 'at:' .. ARGV[2], ARGV[1])
-if ARGV[3] ~= '' then
-  local top = tonumber(redis.call('HGET', KEYS[1], 'number:' .. ARGV[2]) or '-1')
-  if tonumber(ARGV[3]) > top then
-    redis.call('HSET', KEYS[1], 'number:' .. ARGV[2], ARGV[3])
-  end
+local fields = {'at', ARGV[1], 'at:' .. ARGV[2], ARGV[1]}
+if ARGV[3] ~= '' and tonumber(ARGV[3]) > tonumber(seen[2] or '-1') then
+  fields[5], fields[6] = number_field, ARGV[3]
 end
+redis.call('HSET', KEYS[1], unpack(fields))
 -- Kept for a week after the last notification: its TTL is pushed back once a day, not on
 -- every notification (one command fewer on the webhook's hot path).
 if now - previous > 86400 then
@@ -58,7 +59,7 @@ if now - previous > 86400 then
 end
 local outcome = 'coalesced'
 local answer
-local waiting = redis.call('GET', KEYS[2])
+local waiting = read[3]
 if waiting then
   answer = {'waiting', waiting}
 elseif now - previous < tonumber(ARGV[6]) and not redis.call('ZSCORE', KEYS[6], ARGV[10]) then
@@ -113,6 +114,7 @@ class Noted:
 
     verdict: str  # "drain", "draining", "later" (pull after the burst), "waiting" or "stale"
     marker: str | None = None  # the pending marker of the pull or drain that already waits
+    versions: tuple[str, str] | None = None  # when stale: the generation and version now
 
 
 def note_genuine(
@@ -120,7 +122,7 @@ def note_genuine(
 ) -> Noted:
     """Record one genuine notification and claim what its pull needs (one round trip)."""
     now = time.time()
-    verdict, waiting = redis_script(_NOTE)(
+    verdict, waiting, *version = redis_script(_NOTE)(
         keys=[
             heard_key(facts.connection_id),
             claims.pull.key,
@@ -145,9 +147,14 @@ def note_genuine(
         ],
         client=redis,
     )
-    text = verdict.decode() if isinstance(verdict, bytes) else str(verdict)
-    waiting_text = waiting.decode() if isinstance(waiting, bytes) else waiting
+    text, waiting_text = _text(verdict), _text(waiting)
+    if text == "stale":
+        return Noted(text, None, (waiting_text, _text(version[0])))
     return Noted(text, waiting_text or None)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def count_outcome(redis: Redis, outcome: str) -> None:
