@@ -51,6 +51,19 @@ def test_a_channel_stopped_by_another_process_is_not_trusted_from_memory(client,
     assert outcome_counts(redis_connection(), hours=1) == Counter(accepted=1, stopped=1)
 
 
+def test_facts_found_stale_are_read_again_in_one_query(client, connected):
+    channel, token = open_channel(connected)
+    notify(client, channel, token)
+    run_jobs()
+    # A second channel of the same connection is committed: its version changes, so the
+    # remembered facts of the first are stale, though nothing the webhook judges by changed.
+    channel_id = channel.channel_id
+    open_channel(connected)
+    seen = statements_during(lambda: notify(client, channel_id, token))
+    assert len(seen) == 1 and "FROM watch_channel" in seen[0]
+    assert outcome_counts(redis_connection(), hours=1)["accepted"] == 2
+
+
 def test_a_connection_that_needs_reconnecting_gets_no_pulls_and_one_reconnected_does(
     client, connected
 ):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
-from portal.google.sync.lock import connection_lock
+from portal.google.sync.lock import connection_lock, lock_holder
 from portal.google.worker import dirty
 from portal.google.worker.drain import drain_one
 from portal.google.worker.enqueue import enqueue_drains, pull_in_progress
@@ -173,7 +173,8 @@ def test_a_connection_whose_lock_is_held_goes_back_and_is_pulled_later(connected
     google_adds(google, "Changed in Google")
     dirty.mark(connected.id)
     google.state.clear_request_log()
-    with connection_lock(connected.id):  # another job holds it
-        assert drain_one(connected.id) is False
+    # Another job holds the lock.
+    with connection_lock(connected.id), lock_holder() as locks:
+        assert drain_one(locks, connected.id) is False
     assert dirty.is_marked(connected.id)
     assert google.count("calendar.events.list") == 0

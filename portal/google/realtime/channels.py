@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, delete, exists, literal, select, update
+from sqlalchemy import bindparam, case, delete, exists, select, update
 
 from portal.config import sync_tuning
 from portal.core.jobs import Checkpoint, no_checkpoint
@@ -46,32 +46,53 @@ def hash_matches(token_hash: str, token: str | None) -> bool:
     return token is not None and hmac.compare_digest(token_hash, hash_token(token))
 
 
-def record_heard(connection_id: int, heard: Heard) -> None:
-    """Note on each channel when it last notified us and its highest message number.
+def _later(column, name: str):
+    """The column's value, or the parameter `name` where the column is empty or smaller (a
+    NULL parameter leaves the column as it is)."""
+    given = bindparam(name, type_=column.type)
+    return case((column.is_(None) | (column < given), given), else_=column)
+
+
+# Built once: each pull runs it, and building it anew cost more CPU than the query itself.
+_RECORD_HEARD = (
+    update(WatchChannel)
+    .where(
+        WatchChannel.connection_id == bindparam("heard_connection"),
+        WatchChannel.channel_id == bindparam("heard_channel"),
+    )
+    .values(
+        last_notification_at=_later(WatchChannel.last_notification_at, "heard_at"),
+        last_message_number=_later(WatchChannel.last_message_number, "heard_number"),
+    )
+    .returning(
+        WatchChannel.stopped_at.is_(None)
+        & (WatchChannel.expires_at > bindparam("heard_now", type_=WatchChannel.expires_at.type))
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+def record_heard(connection_id: int, heard: Heard) -> bool:
+    """Note on each channel when it last notified us and its highest message number; returns
+    whether one of them is still open and unexpired (its connection's changes are announced).
 
     One UPDATE per channel heard (almost always one), keeping the later time and the higher
     number in SQL: no row is read first.
     """
+    open_now = False
     for channel_id, at in heard.channel_last_at.items():
-        values = {"last_notification_at": _later(WatchChannel.last_notification_at, at)}
-        number = heard.channel_numbers.get(channel_id)
-        if number is not None:
-            values["last_message_number"] = _later(WatchChannel.last_message_number, number)
-        db.session.execute(
-            update(WatchChannel)
-            .where(
-                WatchChannel.connection_id == connection_id,
-                WatchChannel.channel_id == channel_id,
-            )
-            .values(values)
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _later(column, value):
-    """The column's value, or `value` where the column is empty or smaller."""
-    given = literal(value, column.type)
-    return case((column.is_(None) | (column < given), given), else_=column)
+        answer = db.session.execute(
+            _RECORD_HEARD,
+            {
+                "heard_connection": connection_id,
+                "heard_channel": channel_id,
+                "heard_at": at,
+                "heard_number": heard.channel_numbers.get(channel_id),
+                "heard_now": utcnow(),
+            },
+        ).scalar()
+        open_now = open_now or bool(answer)
+    return open_now
 
 
 def live_channels(connection_id: int) -> list[WatchChannel]:

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from redis.client import Pipeline
 from redis.exceptions import RedisError
-from sqlalchemy import Row, event, inspect, or_, select
+from sqlalchemy import Row, bindparam, event, inspect, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.core.queue import redis_connection
@@ -161,50 +161,68 @@ def note_added(pipe: Pipeline, channel_ids: list[str]) -> None:
         pipe.xadd(ADDED_STREAM, fields, maxlen=ADDED_KEEP, approximate=True)
 
 
-def reload(channel_id: str) -> ChannelFacts | None:
-    """Read the channel afresh (and remember it); None when no such channel exists."""
+def reload(channel_id: str, versions: tuple[str, str] | None = None) -> ChannelFacts | None:
+    """Read the channel afresh (and remember it); None when no such channel exists.
+
+    The versions are read before the row: a change committed in between sets a version after
+    its commit, so remembered facts are never newer than their tags. A channel never moves to
+    another connection, so facts remembered before (old or stale) name whose versions to read
+    and one query does; otherwise a first query finds the connection. `versions`, read just
+    now for the remembered facts' connection (the webhook's script found them stale), save
+    reading them again.
+    """
+    remembered = _known.get(channel_id)
+    if remembered is not None:
+        versions = versions or current_versions(remembered.connection_id)
+        row = _read(channel_id)
+        if row is not None and row.connection_id == remembered.connection_id:
+            return _remember(channel_id, row, versions)
     first = _read(channel_id)
     if first is None:
         # Unknown ids are not remembered: a forger would fill the memory with them.
         _known.pop(channel_id, None)
         return None
-    # Read the versions, then the row again: a change committed in between sets a version
-    # after its commit, so remembered facts are never newer than their tags.
-    generation, version = current_versions(first.connection_id)
+    versions = current_versions(first.connection_id)
     row = _read(channel_id)
     if row is None:
         _known.pop(channel_id, None)
         return None
+    return _remember(channel_id, row, versions)
+
+
+def _remember(channel_id: str, row: Row, versions: tuple[str, str]) -> ChannelFacts:
+    generation, version = versions
     facts = ChannelFacts(
         channel_id, *row, generation=generation, read_at=time.monotonic(), version=version
     )
-    _remember(facts)
-    return facts
 
-
-def _remember(facts: ChannelFacts) -> None:
     # Popped first so that the dict's order stays the order facts were read: the oldest go.
-    _known.pop(facts.channel_id, None)
+    _known.pop(channel_id, None)
     while len(_known) >= MAX_ENTRIES:
         try:
             _known.pop(next(iter(_known)), None)
         except (StopIteration, RuntimeError):  # another thread changed it meanwhile
             break
-    _known[facts.channel_id] = facts
+    _known[channel_id] = facts
+    return facts
+
+
+# Built once: the webhook reads a channel after every quiet spell.
+_READ = (
+    select(
+        WatchChannel.connection_id,
+        WatchChannel.token_hash,
+        WatchChannel.stopped_at,
+        WatchChannel.expires_at,
+        GoogleConnection.state,
+    )
+    .outerjoin(GoogleConnection, GoogleConnection.id == WatchChannel.connection_id)
+    .where(WatchChannel.channel_id == bindparam("channel"))
+)
 
 
 def _read(channel_id: str) -> Row | None:
-    return db.session.execute(
-        select(
-            WatchChannel.connection_id,
-            WatchChannel.token_hash,
-            WatchChannel.stopped_at,
-            WatchChannel.expires_at,
-            GoogleConnection.state,
-        )
-        .outerjoin(GoogleConnection, GoogleConnection.id == WatchChannel.connection_id)
-        .where(WatchChannel.channel_id == channel_id)
-    ).first()
+    return db.session.execute(_READ, {"channel": channel_id}).first()
 
 
 # Facts read while Redis is down carry this: no version in Redis ever equals it.

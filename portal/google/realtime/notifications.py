@@ -56,11 +56,12 @@ def receive_notification(headers: Mapping[str, str]) -> str:
 def _accept(facts: ChannelFacts, token: str | None, state: str, number: int | None) -> str:
     try:
         for _attempt in range(3):
-            outcome = _pull_for(facts, number)
+            outcome, versions = _pull_for(facts, number)
             if outcome != "stale":
                 return outcome
-            # A channel or connection changed since we read these facts: read them again.
-            fresh = reload(facts.channel_id)
+            # A channel or connection changed since we read these facts: read them again,
+            # under the versions the script found.
+            fresh = reload(facts.channel_id, versions)
             verdict = judge(fresh, token, state)
             if verdict != "accepted":
                 return _ignored(verdict, facts.channel_id)
@@ -72,21 +73,22 @@ def _accept(facts: ChannelFacts, token: str | None, state: str, number: int | No
     return "stale"
 
 
-def _pull_for(facts: ChannelFacts, number: int | None) -> str:
+def _pull_for(facts: ChannelFacts, number: int | None) -> tuple[str, tuple[str, str] | None]:
     """Note a genuine notification and make sure a pull will see its change.
 
     One Redis script notes it and marks the connection dirty for its shard's drain job (or
     claims a burst's pull marker), unless `facts` are out of date ("stale": nothing done). The
     first notification after a quiet spell is pulled at once; one within GOOGLE_BURST_GAP of
     the previous belongs to a burst, and its pull waits until the burst has passed: a burst
-    costs two pulls, plus one per GOOGLE_BURST_MAX_WAIT it lasts.
+    costs two pulls, plus one per GOOGLE_BURST_MAX_WAIT it lasts. Stale, the current
+    versions come back with the outcome.
     """
     claims = notice_claims(facts.connection_id)
     gap = sync_tuning(current_app.config, "GOOGLE_BURST_GAP")
     noted = note_genuine(redis_connection(), facts, number, claims, gap)
     if noted.verdict == "stale":
-        return "stale"
-    return enqueue_noticed_pull(claims, noted.verdict, noted.marker)
+        return "stale", noted.versions
+    return enqueue_noticed_pull(claims, noted.verdict, noted.marker), None
 
 
 def judge(facts: ChannelFacts | None, token: str | None, state: str) -> str:

@@ -149,4 +149,3 @@ def _finish(
                 "latency_ms": int((utcnow() - counts.earliest_change).total_seconds() * 1000)
             }
         log_activity(connection, "pull", counts.summary(), direction="from_google", detail=latency)
-    db.session.flush()

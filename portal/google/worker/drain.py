@@ -24,10 +24,10 @@ from portal.google.account.clients import sync_client_for
 from portal.google.account.lost_calendar import CalendarGone
 from portal.google.account.tokens import ReconnectNeeded
 from portal.google.api.errors import GoogleApiError
-from portal.google.sync.lock import connection_lock
+from portal.google.sync.lock import LockHolder, lock_holder
 from portal.google.worker import coalescer, dirty, enqueue, safety_net
 from portal.google.worker.coalescer import running
-from portal.google.worker.jobs import fresh, must_retry, pull_work
+from portal.google.worker.jobs import fresh, must_retry, pull_work, record_heard
 
 log = logging.getLogger(__name__)
 
@@ -41,31 +41,33 @@ def drain_job(shard: int) -> str:
     """Pull up to DRAIN_BATCH of the shard's marked connections, each on its own."""
     coalescer.release("drain", shard)
     pulled = busy = 0
-    for _ in range(DRAIN_BATCH):
-        connection_id = dirty.pop_due(shard)
-        if connection_id is None:
-            break
-        if drain_one(connection_id):
-            pulled += 1
-        else:
-            busy += 1
+    with lock_holder() as locks:
+        for _ in range(DRAIN_BATCH):
+            connection_id = dirty.pop_due(shard)
+            if connection_id is None:
+                break
+            if drain_one(locks, connection_id):
+                pulled += 1
+            else:
+                busy += 1
     # More marks than one batch, or some put back: another drain takes them.
     enqueue.enqueue_drain_if_dirty(shard)
     return f"pulled {pulled}, busy {busy}"
 
 
-def drain_one(connection_id: int) -> bool:
+def drain_one(locks: LockHolder, connection_id: int) -> bool:
     """Pull one marked connection if its lock is free; False when it was put back for later."""
-    with connection_lock(connection_id, wait=False) as locked:
-        if not locked:
-            dirty.put_back(connection_id, time.time() + BUSY_DELAY)
-            return False
-        try:
-            _pull_locked(connection_id)
-        except Exception as exc:  # one connection's failure must not stop the rest
-            db.session.rollback()
-            _after_failure(connection_id, exc)
-        return True
+    if not locks.try_lock(connection_id):
+        dirty.put_back(connection_id, time.time() + BUSY_DELAY)
+        return False
+    try:
+        _pull_locked(connection_id)
+    except Exception as exc:  # one connection's failure must not stop the rest
+        db.session.rollback()
+        _after_failure(connection_id, exc)
+    finally:
+        locks.unlock(connection_id)
+    return True
 
 
 def _pull_locked(connection_id: int) -> None:
@@ -73,8 +75,15 @@ def _pull_locked(connection_id: int) -> None:
     with running("pull", connection_id, release_pending=False), fresh(connection_id) as connection:
         if connection is None or not connection.can_sync:
             return
-        pull_work(connection, sync_client_for(connection), look_again=True)
-        safety_net.schedule_next_pull(connection)
+        # Known before the pull, so no query after it flushes its changes early: the new sync
+        # token and the next due time go in one UPDATE. A notification's pull replaces no
+        # channel, so the answer holds after it too. A channel that just notified and is
+        # still open answers it without a query of its own.
+        heard_open = record_heard(connection_id) and not connection.polling_only
+        healthy = heard_open or safety_net.healthy_channel(connection)
+        client = sync_client_for(connection)
+        pull_work(connection, client, look_again=True, heard_taken=True)
+        safety_net.schedule_next_pull(connection, healthy=healthy)
 
 
 def _after_failure(connection_id: int, exc: Exception) -> None:

@@ -219,8 +219,12 @@ def pull_work(
     client: CalendarClient,
     watch_silence: bool = False,
     look_again: bool = False,
+    heard_taken: bool = False,
 ) -> str:
-    _record_heard(connection.id)
+    """Pull a connection's changes (after folding in what its channels told us, unless the
+    caller has: `heard_taken`); a pull that finds nothing right after a notice looks again."""
+    if not heard_taken:
+        record_heard(connection.id)
     counts = pull_changes(connection, client, checkpoint=db.session.commit)
     if watch_silence:
         channels.replace_if_silent(
@@ -247,14 +251,15 @@ def _put_off(connection_id: int, burst_started: float, noticed: bool) -> bool:
     return True
 
 
-def _record_heard(connection_id: int) -> None:
-    """Fold what the webhook noted in Redis into the channel rows (last heard, message number)."""
+def record_heard(connection_id: int) -> bool:
+    """Fold what the webhook noted in Redis into the channel rows (last heard, message number);
+    returns whether a channel heard from is still open."""
     try:
         heard = take_heard(redis_connection(), connection_id)
     except RedisError as exc:  # only bookkeeping: the pull itself must go on
         log.warning("could not read notifications heard for %s: %s", connection_id, exc)
-        return
-    channels.record_heard(connection_id, heard)
+        return False
+    return channels.record_heard(connection_id, heard)
 
 
 @job

@@ -57,9 +57,14 @@ def pull_interval(healthy: bool) -> float:
     return float(SAFETY_NET_AFTER)
 
 
-def schedule_next_pull(connection: GoogleConnection, now: datetime | None = None) -> datetime:
-    """After a pull: set when the safety net pulls this connection next; returns the time."""
-    interval = pull_interval(healthy_channel(connection))
+def schedule_next_pull(
+    connection: GoogleConnection, now: datetime | None = None, healthy: bool | None = None
+) -> datetime:
+    """After a pull: set when the safety net pulls this connection next; returns the time.
+
+    `healthy` is healthy_channel's answer when the caller asked it already.
+    """
+    interval = pull_interval(healthy_channel(connection) if healthy is None else healthy)
     # Jitter over the whole interval, with its mean the interval itself.
     seconds = interval * random.uniform(0.5, 1.5)
     connection.next_pull_at = (now or utcnow()) + timedelta(seconds=seconds)
