@@ -6,6 +6,7 @@ poll cost before: Flask, the session, the user and the fingerprint query), and F
 a static file (no database, no Redis) as the ceiling. Needs wrk, as bench.notify_throughput.
 
     .venv/bin/python -m bench.week_poll [--seconds 10] [--connections 32] [--processes 1]
+        [--wrk-threads 1]   (one: on 2 cores, wrk on one and the web process on the other)
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ TARGET = 3000
 POLLER = re.compile(r'id="week-poller"[^>]*hx-get="([^"]+)"')
 
 
-def wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -> dict:
+def wrk(url: str, headers: dict[str, str], seconds: int, connections: int, threads: int) -> dict:
     """One wrk run with these request headers; requests/s, latency (ms), non-2xx."""
-    argv = [ensure_tool("wrk"), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    argv = [ensure_tool("wrk"), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
@@ -71,7 +72,9 @@ def gate_cost(app, url: str, headers: dict[str, str], rounds: int = 5000) -> flo
     return (time.perf_counter() - started) / rounds * 1e6
 
 
-def run(seconds: int = 10, connections: int = 32, processes: int = 1) -> list[figures.Figure]:
+def run(
+    seconds: int = 10, connections: int = 32, processes: int = 1, threads: int = 1
+) -> list[figures.Figure]:
     """Gate, Flask and the ceiling on one gunicorn shape (gevent, as shipped)."""
     with Stack(workers=0, web_workers=processes, web_threads=1) as stack:
         poll, headers = open_calendar(stack.public_url)
@@ -79,20 +82,21 @@ def run(seconds: int = 10, connections: int = 32, processes: int = 1) -> list[fi
         flask_url = re.sub(r"&poll=[^&]+", "", gate_url)
         if not answered_in_front(gate_url, headers):
             raise SystemExit("the poll was not answered in front of Flask")
+        static_url = stack.public_url + "/static/css/portal.css"
         runs = {
-            "gate": wrk(gate_url, headers, seconds, connections),
-            "flask": wrk(flask_url, headers, seconds, connections),
-            "ceiling": wrk(stack.public_url + "/static/css/portal.css", {}, seconds, connections),
+            "gate": wrk(gate_url, headers, seconds, connections, threads),
+            "flask": wrk(flask_url, headers, seconds, connections, threads),
+            "ceiling": wrk(static_url, {}, seconds, connections, threads),
         }
         runs["gate in-process"] = {"us": gate_cost(stack.app, gate_url, headers)}
         load = figures.machine_load()
-    return _figures(runs, processes, connections, load, urlsplit(gate_url).path)
+    shape = f"gunicorn gevent × {processes} process, wrk -t{threads} -c{connections}, load {load}"
+    return _figures(runs, shape, urlsplit(gate_url).path)
 
 
-def _figures(runs: dict, processes: int, connections: int, load: str, path: str) -> list:
+def _figures(runs: dict, shape: str, path: str) -> list:
     gate, flask, ceiling = runs["gate"], runs["flask"], runs["ceiling"]
     cost = runs.pop("gate in-process")["us"]
-    shape = f"gunicorn gevent × {processes} process, wrk -t2 -c{connections}, load {load}"
     rows = [
         figures.Figure(NAME, "shape", shape),
         figures.Figure(
@@ -130,8 +134,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--wrk-threads", type=int, default=1)
     args = parser.parse_args()
-    run(args.seconds, args.connections, args.processes)
+    run(args.seconds, args.connections, args.processes, args.wrk_threads)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,22 @@ def test_facts_found_stale_are_read_again_in_one_query(client, connected):
     assert outcome_counts(redis_connection(), hours=1)["accepted"] == 2
 
 
+def test_an_import_finishing_leaves_the_webhooks_memory_alone(client, connected):
+    channel, token = open_channel(connected)
+    channel_id = channel.channel_id
+    with Session(db.engine) as other:
+        other.get(GoogleConnection, connected.id).state = "importing"
+        other.commit()
+    notify(client, channel_id, token)
+    run_jobs()
+    # Importing and connected are both active: the webhook judges the same either way.
+    with Session(db.engine) as other:
+        other.get(GoogleConnection, connected.id).state = "connected"
+        other.commit()
+    assert statements_during(lambda: notify(client, channel_id, token)) == []
+    assert outcome_counts(redis_connection(), hours=1)["accepted"] == 2
+
+
 def test_a_connection_that_needs_reconnecting_gets_no_pulls_and_one_reconnected_does(
     client, connected
 ):

@@ -3,13 +3,13 @@
 Google may send thousands of notifications a second for one channel; looking the channel up
 in the database for each would make the webhook as slow as the database. So each web process
 keeps what it read, tagged with two versions held in Redis: its connection's (set afresh after
-any commit that adds or stops one of the connection's channels or changes its state, by the
-session hooks below) and the global generation (set afresh only by bulk statements, whose
-rows the hooks cannot name). The webhook's Redis script refuses to enqueue a pull for facts
-read under other versions (heard.note_genuine answers "stale"), so a stopped channel is never
-trusted once its stop has been committed, and a change costs a reload of that connection's
-channels only, not of every channel. A time limit bounds the memory's age should Redis lose
-its keys.
+any commit that adds or stops one of the connection's channels or moves it into or out of the
+active states, by the session hooks below) and the global generation (set afresh only by bulk
+statements, whose rows the hooks cannot name). The webhook's Redis script refuses to enqueue a
+pull for facts read under other versions (heard.note_genuine answers "stale"), so a stopped
+channel is never trusted once its stop has been committed, and a change costs a reload of that
+connection's channels only, not of every channel. A time limit bounds the memory's age should
+Redis lose its keys.
 
 Ids no channel ever had (forged, or guessed) are not remembered one by one, or a forger would
 fill the memory; instead each process keeps the roster of every id a notification may name
@@ -29,10 +29,11 @@ from redis.client import Pipeline
 from redis.exceptions import RedisError
 from sqlalchemy import Row, bindparam, event, inspect, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm.attributes import History
 
 from portal.core.queue import redis_connection
 from portal.extensions import db
-from portal.models import GoogleConnection, WatchChannel, utcnow
+from portal.models import ACTIVE_STATES, GoogleConnection, WatchChannel, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -303,8 +304,18 @@ def _matters(obj: object) -> bool:
     if isinstance(obj, WatchChannel):
         return inspect(obj).attrs.stopped_at.history.has_changes()
     if isinstance(obj, GoogleConnection):
-        return inspect(obj).attrs.state.history.has_changes()
+        return _activeness_changed(inspect(obj).attrs.state.history)
     return False
+
+
+def _activeness_changed(history: History) -> bool:
+    """Whether a state change moves the connection into or out of ACTIVE_STATES: the webhook
+    judges by nothing finer (importing to connected, every new connection's, is not news)."""
+    if not history.has_changes():
+        return False
+    if not history.deleted or not history.added:
+        return True  # the old value was not loaded: the safe side
+    return (history.deleted[0] in ACTIVE_STATES) != (history.added[0] in ACTIVE_STATES)
 
 
 # What a bulk statement must set for the webhook's memory to care, by table.

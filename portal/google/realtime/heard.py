@@ -122,7 +122,8 @@ def note_genuine(
 ) -> Noted:
     """Record one genuine notification and claim what its pull needs (one round trip)."""
     now = time.time()
-    verdict, waiting, *version = redis_script(_NOTE)(
+    # The verdict, then the waiting marker, or (stale) the generation and the version.
+    verdict, detail, *version = redis_script(_NOTE)(
         keys=[
             heard_key(facts.connection_id),
             claims.pull.key,
@@ -147,10 +148,10 @@ def note_genuine(
         ],
         client=redis,
     )
-    text, waiting_text = _text(verdict), _text(waiting)
+    text, detail_text = _text(verdict), _text(detail)
     if text == "stale":
-        return Noted(text, None, (waiting_text, _text(version[0])))
-    return Noted(text, waiting_text or None)
+        return Noted(text, None, (detail_text, _text(version[0])))
+    return Noted(text, detail_text or None)
 
 
 def _text(value: bytes | str) -> str:
