@@ -11,7 +11,7 @@ import time
 
 import pytest
 from rq.registry import FinishedJobRegistry
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
@@ -178,3 +178,23 @@ def test_a_connection_whose_lock_is_held_goes_back_and_is_pulled_later(connected
         assert drain_one(locks, connected.id) is False
     assert dirty.is_marked(connected.id)
     assert google.count("calendar.events.list") == 0
+
+
+def advisory_locks_held(connection_id: int) -> int:
+    """Sync locks on this connection that any database session holds (PostgreSQL's view)."""
+    with db.engine.connect() as conn:
+        return conn.execute(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :id"),
+            {"id": connection_id},
+        ).scalar()
+
+
+def test_a_drains_lock_connection_lets_go_of_every_lock_when_the_drain_ends(connected):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no advisory lock: one worker only")
+    with pytest.raises(RuntimeError), lock_holder() as locks:
+        assert locks.try_lock(connected.id)
+        assert advisory_locks_held(connected.id) == 1
+        raise RuntimeError("the drain fails before it releases the lock")
+    # Back in the pool, the connection holds nothing: the next sync of it is not blocked.
+    assert advisory_locks_held(connected.id) == 0
