@@ -3,6 +3,7 @@ answer to a saved change."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from flask import abort, make_response, redirect, url_for
@@ -25,10 +26,16 @@ def viewer_zone() -> str:
 
 
 def saved(event: Event):
-    """htmx: close the modal and tell the week to reload; otherwise back to the event's week."""
+    """htmx: close the modal and tell the week to reload; otherwise back to the event's week.
+
+    The htmx event carries the event's first day: a region that does not show that day (a new
+    event late in the evening starts tomorrow) reloads on it instead (static/js/portal.js), so
+    what was just saved is in sight.
+    """
     if is_htmx():
         response = make_response("", 200)
-        response.headers["HX-Trigger"] = CHANGED
+        day = first_day(event).isoformat()
+        response.headers["HX-Trigger"] = json.dumps({CHANGED: {"day": day}})
         return response
     return redirect(url_for("calendar.week", week=first_day(event).isoformat()))
 

@@ -245,6 +245,21 @@ window.portalHelp = (function () {
   });
 })();
 
+// A saved change names its event's first day (calendar/view_support.py). When the region does
+// not show that day (a new event late in the evening starts tomorrow), it reloads on that day
+// instead of the one it shows, and the address follows, so the saved event is in sight.
+document.addEventListener("htmx:configRequest", function (event) {
+  var week = event.detail.elt;
+  var trigger = event.detail.triggeringEvent;
+  var day = trigger && trigger.type === "calendarChanged" && trigger.detail && trigger.detail.day;
+  if (week.id !== "week" || !day) return;
+  if (day >= week.getAttribute("data-first") && day <= week.getAttribute("data-last")) return;
+  var url = new URL(event.detail.path, window.location.href);
+  url.searchParams.set(url.searchParams.has("week") ? "week" : "date", day);
+  event.detail.path = url.pathname + url.search;
+  history.replaceState(history.state, "", event.detail.path);
+});
+
 // The event form's weekly days follow the start date until a day is ticked by hand
 // (the hidden weekdays_auto says so to the server too: calendar/forms.py).
 (function () {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 
 # The header htmx sends with every request it makes.
@@ -72,3 +73,9 @@ def field_errors(html: str) -> dict[str, list[str]]:
     reader = _FieldReader()
     reader.feed(html)
     return {name: messages for name, messages in reader.errors.items() if messages}
+
+
+def saved_day(response) -> str:
+    """The day a saved change's answer names: htmx's calendarChanged event carries the first
+    day of what was saved, so a region that does not show it moves there."""
+    return json.loads(response.headers["HX-Trigger"])["calendarChanged"]["day"]
