@@ -32,12 +32,12 @@ def saved(event: Event):
     event late in the evening starts tomorrow) reloads on it instead (static/js/portal.js), so
     what was just saved is in sight.
     """
+    day = first_day(event).isoformat()
     if is_htmx():
         response = make_response("", 200)
-        day = first_day(event).isoformat()
         response.headers["HX-Trigger"] = json.dumps({CHANGED: {"day": day}})
         return response
-    return redirect(url_for("calendar.week", week=first_day(event).isoformat()))
+    return redirect(url_for("calendar.week", week=day))
 
 
 def first_day(event: Event) -> date:

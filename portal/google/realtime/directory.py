@@ -167,24 +167,25 @@ def reload(channel_id: str, versions: tuple[str, str] | None = None) -> ChannelF
 
     The versions are read before the row: a change committed in between sets a version after
     its commit, so remembered facts are never newer than their tags. A channel never moves to
-    another connection, so facts remembered before (old or stale) name whose versions to read
-    and one query does; otherwise a first query finds the connection. `versions`, read just
-    now for the remembered facts' connection (the webhook's script found them stale), save
-    reading them again.
+    another connection (it can only lose its own), so facts remembered before (old or stale)
+    name whose versions to read and one query does; otherwise a first query finds the
+    connection. `versions`, read just now for the remembered facts' connection (the webhook's
+    script found them stale), save reading them again.
     """
     remembered = _known.get(channel_id)
-    if remembered is not None:
-        versions = versions or current_versions(remembered.connection_id)
-        row = _read(channel_id)
-        if row is not None and row.connection_id == remembered.connection_id:
-            return _remember(channel_id, row, versions)
-    first = _read(channel_id)
-    if first is None:
-        # Unknown ids are not remembered: a forger would fill the memory with them.
-        _known.pop(channel_id, None)
-        return None
-    versions = current_versions(first.connection_id)
+    if remembered is None:
+        first = _read(channel_id)
+        if first is None:
+            return None  # unknown ids are not remembered: a forger would fill the memory
+        connection_id, versions = first.connection_id, None
+    else:
+        connection_id = remembered.connection_id
+    versions = versions or current_versions(connection_id)
     row = _read(channel_id)
+    if row is not None and row.connection_id != connection_id:
+        # The channel lost its connection meanwhile: the versions of the one it has now.
+        versions = current_versions(row.connection_id)
+        row = _read(channel_id)
     if row is None:
         _known.pop(channel_id, None)
         return None

@@ -26,7 +26,7 @@ def connection_lock(connection_id: int) -> Iterator[None]:
         yield
         return
     with db.engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:space, :id)"), _ids(connection_id))
+        conn.execute(_LOCK, _ids(connection_id))
         conn.commit()
         try:
             yield
@@ -74,6 +74,7 @@ def lock_holder() -> Iterator[LockHolder]:
                 conn.execute(text("SELECT pg_advisory_unlock_all()"))
 
 
+_LOCK = text("SELECT pg_advisory_lock(:space, :id)")
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:space, :id)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:space, :id)")
 

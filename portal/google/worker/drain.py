@@ -27,7 +27,7 @@ from portal.google.api.errors import GoogleApiError
 from portal.google.sync.lock import LockHolder, lock_holder
 from portal.google.worker import coalescer, dirty, enqueue, safety_net
 from portal.google.worker.coalescer import running
-from portal.google.worker.jobs import fresh, must_retry, pull_work, record_heard
+from portal.google.worker.jobs import fold_heard, fresh, must_retry, pull_work
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _pull_locked(connection_id: int) -> None:
         # token and the next due time go in one UPDATE. A notification's pull replaces no
         # channel, so the answer holds after it too. A channel that just notified and is
         # still open answers it without a query of its own.
-        heard_open = record_heard(connection_id) and not connection.polling_only
+        heard_open = fold_heard(connection_id) and not connection.polling_only
         healthy = heard_open or safety_net.healthy_channel(connection)
         client = sync_client_for(connection)
         pull_work(connection, client, look_again=True, heard_taken=True)

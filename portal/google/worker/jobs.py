@@ -224,7 +224,7 @@ def pull_work(
     """Pull a connection's changes (after folding in what its channels told us, unless the
     caller has: `heard_taken`); a pull that finds nothing right after a notice looks again."""
     if not heard_taken:
-        record_heard(connection.id)
+        fold_heard(connection.id)
     counts = pull_changes(connection, client, checkpoint=db.session.commit)
     if watch_silence:
         channels.replace_if_silent(
@@ -251,7 +251,7 @@ def _put_off(connection_id: int, burst_started: float, noticed: bool) -> bool:
     return True
 
 
-def record_heard(connection_id: int) -> bool:
+def fold_heard(connection_id: int) -> bool:
     """Fold what the webhook noted in Redis into the channel rows (last heard, message number);
     returns whether a channel heard from is still open."""
     try:
