@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 
 from portal.core.queue import get_queue, redis_connection
 from portal.extensions import db
-from portal.google.sync.lock import connection_lock, lock_holder
+from portal.google.sync.lock import LOCK_SPACE, connection_lock, lock_holder
 from portal.google.worker import dirty
 from portal.google.worker.drain import drain_one
 from portal.google.worker.enqueue import enqueue_drains, pull_in_progress
@@ -181,12 +181,17 @@ def test_a_connection_whose_lock_is_held_goes_back_and_is_pulled_later(connected
 
 
 def advisory_locks_held(connection_id: int) -> int:
-    """Sync locks on this connection that any database session holds (PostgreSQL's view)."""
+    """Sync locks on this connection that any session of this database holds (PostgreSQL's view)."""
+    # pg_locks spans the cluster: other test workers' databases have a connection 1 too.
     with db.engine.connect() as conn:
-        return conn.execute(
-            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :id"),
-            {"id": connection_id},
-        ).scalar()
+        return conn.execute(_LOCKS_HELD, {"space": LOCK_SPACE, "id": connection_id}).scalar()
+
+
+_LOCKS_HELD = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = :space"
+    " AND objid = :id"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 
 
 def test_a_drains_lock_connection_lets_go_of_every_lock_when_the_drain_ends(connected):
