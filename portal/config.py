@@ -150,6 +150,8 @@ def _web_settings(env: Mapping[str, str], mode: str) -> dict[str, Any]:
         # Failed log-ins allowed per account and per client address (auth/throttle.py).
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes"),
+        # Failed password changes (a wrong current password) allowed per account.
+        "PASSWORD_CHANGE_LIMIT": env.get("PASSWORD_CHANGE_LIMIT", "5 per 15 minutes"),
         # Proxies in front of the web process whose X-Forwarded-For is believed (the router).
         "TRUSTED_PROXY_HOPS": int(
             env.get("TRUSTED_PROXY_HOPS", 0 if mode in ("development", "test") else 1)

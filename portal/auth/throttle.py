@@ -1,11 +1,15 @@
-"""Throttling the public forms: log-ins and password-reset requests, per account and per
-client address, counted in Redis.
+"""Throttling the forms that take a password or send mail: log-ins and password-reset
+requests, per account and per client address, and password changes, per account; counted in
+Redis.
 
 Every web process shares the counters (Flask-Limiter on the app's REDIS_URL). For log-ins
 only failed attempts count, and attempts refused while throttled do not, so the real owner
 waits at most one window after an attacker stops. For reset requests every request counts,
 found or not, so the limit says nothing about which addresses have an account. A throttled
 request is answered 429 with Retry-After and its form again, saying how long to wait.
+
+A password change asks for the current password, so a session left open on a shared computer
+would otherwise let anyone guess it without limit; only failed changes count there.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_limiter import RequestLimit
+from flask_login import current_user
 
 from portal.auth.accounts import normalise_email
 from portal.auth.forms import LoginForm
@@ -56,16 +61,22 @@ def retry_after(limit: RequestLimit) -> int:
     return max(1, math.ceil(limit.window.reset_time - time.time()))
 
 
+def wait_words(seconds: int) -> str:
+    """A wait in whole minutes, as a page says it: "1 minute", "5 minutes"."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def throttled_page(template: str, form_class: type) -> Callable[[RequestLimit], Response]:
     """An on_breach answer: the form's page, 429, saying how long to wait."""
 
     def answer(limit: RequestLimit) -> Response:
         seconds = retry_after(limit)
-        minutes = max(1, math.ceil(seconds / 60))
         form = form_class()
         form.email.data = request.form.get("email", "")[:254]
-        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
-        response = make_response(render_template(template, form=form, throttled=wait), 429)
+        response = make_response(
+            render_template(template, form=form, throttled=wait_words(seconds)), 429
+        )
         response.headers["Retry-After"] = str(seconds)
         return response
 
@@ -107,3 +118,20 @@ def reset_limits() -> Callable[[Callable], Callable]:
         on_breach=throttled,
     )
     return lambda view: per_account(per_address(view))
+
+
+def password_change_limits(
+    on_breach: Callable[[int], Response],
+) -> Callable[[Callable], Callable]:
+    """Decorate the password change with a limit of failed tries per account (POST only).
+
+    on_breach is given the seconds to wait and answers with its own page: the settings page
+    holds more than one form, which this module knows nothing of.
+    """
+    return limiter.limit(
+        lambda: current_app.config["PASSWORD_CHANGE_LIMIT"],
+        key_func=lambda: f"password-change-user:{current_user.id}",
+        methods=["POST"],
+        deduct_when=failed,
+        on_breach=lambda limit: on_breach(retry_after(limit)),
+    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.accounts import PasswordNotAllowed
 from portal.auth.sessions import start_session
+from portal.auth.throttle import password_change_limits, wait_words
 from portal.extensions import db
 from portal.settings.forms import PasswordForm, ProfileForm
 from portal.settings.operations import SettingsError, change_password, update_profile
@@ -40,8 +41,19 @@ def profile():
     return redirect(url_for("settings.page"))
 
 
+def _too_many_tries(seconds: int) -> Response:
+    """The settings page, 429: the password form says how long to wait before trying again."""
+    form = PasswordForm(formdata=None)
+    form.current_password.errors = [f"Too many failed tries. Try again in {wait_words(seconds)}."]
+    page, _ = _page(_profile_form(), form)
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @bp.post("/password")
 @login_required
+@password_change_limits(_too_many_tries)
 def password():
     """Change the password; every other session ends, this one stays signed in."""
     form = PasswordForm()

@@ -129,6 +129,38 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(app, membe
     log_in(app, member, NEW_PASSWORD)
 
 
+def test_failed_password_changes_are_throttled_per_account(app, member):
+    app.config["PASSWORD_CHANGE_LIMIT"] = "3 per 15 minutes"
+    here, elsewhere = log_in(app, member), log_in(app, member)
+    for _ in range(3):
+        wrong = here.post("/settings/password", data=password_form(current="a guess"))
+        assert wrong.status_code == 400
+    # Another session of the same account is held too, even with the right password.
+    for client in (here, elsewhere):
+        answer = client.post("/settings/password", data=password_form())
+        assert answer.status_code == 429
+        assert 0 < int(answer.headers["Retry-After"]) <= 900
+        assert "Too many failed tries. Try again in 15 minutes." in answer.text
+        assert 'name="current_password"' in answer.text and 'name="name"' in answer.text
+    assert fresh(member).session_version == member.session_version
+    # Saving details is not a password change: it goes on.
+    assert here.post("/settings", data=profile()).status_code == 302
+
+
+def test_a_throttled_account_leaves_others_alone_and_a_success_does_not_count(app, member):
+    app.config["PASSWORD_CHANGE_LIMIT"] = "2 per 15 minutes"
+    other = factories.make_user(email="sam@example.com", name="Sam")
+    db.session.commit()
+    here = log_in(app, member)
+    for _ in range(2):
+        here.post("/settings/password", data=password_form(current="a guess"))
+    assert here.post("/settings/password", data=password_form()).status_code == 429
+    theirs = log_in(app, other)
+    assert theirs.post("/settings/password", data=password_form()).status_code == 302
+    again = password_form(current=NEW_PASSWORD, new="another long passphrase")
+    assert theirs.post("/settings/password", data=again).status_code == 302
+
+
 def test_settings_need_a_login(client):
     answer = client.get("/settings")
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
