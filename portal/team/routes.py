@@ -29,7 +29,7 @@ from portal.team.operations import (
     revoke_invite,
 )
 from portal.team.queries import active_members, find_invite, members_of, open_invites
-from portal.team.sync_states import sync_row
+from portal.team.sync_states import sync_row, sync_rows
 
 bp = Blueprint("team", __name__)
 
@@ -113,7 +113,7 @@ def integrations():
     business_id = current_user.business_id
     return render_template(
         "team/integrations.html",
-        rows=[sync_row(member) for member in active_members(business_id)],
+        rows=sync_rows(active_members(business_id)),
         incidents=open_incidents_for_business(business_id),
         mail_ready=mail_configured(current_app),
         form=ButtonForm(),

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 
-from portal.google.account.connection import get_connection
+from portal.extensions import db
 from portal.google.account.oauth import is_configured
-from portal.google.realtime.channels import live_channels
+from portal.google.realtime.channels import connections_listening
 from portal.integrations.card import card_state
 from portal.models import GoogleConnection, User
 
@@ -46,24 +47,35 @@ class SyncRow:
         return self.state in NEEDS_ACTION
 
 
+def sync_rows(members: list[User]) -> list[SyncRow]:
+    """The members' Google Calendar states, as the admin reads them, in two queries for all."""
+    ids = [member.id for member in members]
+    found = db.session.scalars(select(GoogleConnection).where(GoogleConnection.user_id.in_(ids)))
+    connections = {connection.user_id: connection for connection in found}
+    listening = connections_listening([c.id for c in connections.values()])
+    configured = is_configured(current_app.config)
+    return [_row(member, connections.get(member.id), configured, listening) for member in members]
+
+
 def sync_row(member: User) -> SyncRow:
-    """A coordinator's Google Calendar state, as the admin reads it."""
-    connection = get_connection(member.id)
-    state = card_state(connection, is_configured(current_app.config))
+    """One coordinator's Google Calendar state, as the admin reads it."""
+    return sync_rows([member])[0]
+
+
+def _row(
+    member: User, connection: GoogleConnection | None, configured: bool, listening: set[int]
+) -> SyncRow:
+    state = card_state(connection, configured)
     row = SyncRow(member, state, STATE_WORDS.get(state, state))
     if connection is None or state in ("not_configured", "not_connected"):
         return row
     row.last_sync_at = connection.last_sync_at
     row.last_error = connection.last_error
-    row.live_updates = _live(connection)
+    # Live: Google tells the portal about changes as they happen (an open channel).
+    row.live_updates = (
+        connection.is_active and not connection.polling_only and connection.id in listening
+    )
     if state in ("needs_reconnect", "calendar_gone"):
         # The broken state is the connection's last change; the error says when it came.
         row.broken_since = connection.last_error_at or connection.updated_at
     return row
-
-
-def _live(connection: GoogleConnection) -> bool:
-    """Whether Google tells the portal about changes as they happen (an open channel)."""
-    return (
-        connection.is_active and not connection.polling_only and bool(live_channels(connection.id))
-    )

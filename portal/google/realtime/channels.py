@@ -109,6 +109,18 @@ def live_channels(connection_id: int) -> list[WatchChannel]:
     return list(db.session.scalars(stmt))
 
 
+def connections_listening(connection_ids: list[int]) -> set[int]:
+    """Which of these connections have an open channel not yet expired: one query for many."""
+    if not connection_ids:
+        return set()
+    stmt = select(WatchChannel.connection_id).where(
+        WatchChannel.connection_id.in_(connection_ids),
+        WatchChannel.stopped_at.is_(None),
+        WatchChannel.expires_at > utcnow(),
+    )
+    return set(db.session.scalars(stmt.distinct()))
+
+
 def prepare_channel(connection: GoogleConnection) -> tuple[WatchChannel, str]:
     """A new channel row with a random id and secret; the caller commits, then activates it."""
     token = secrets.token_urlsafe(32)
