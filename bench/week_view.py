@@ -124,50 +124,59 @@ def run(events: int = 300, requests: int = 200) -> list[figures.Figure]:
                 session["_user_id"] = login_id
             # Drawn on every request, as after each change: no region kept (week_cache.py).
             stack.app.extensions["rendered_weeks"] = RenderedWeeks(0)
-            queries = {}
-            for label, url in (
-                (f"{events // 10} events", small_week),
-                (f"{events} events", path),
-            ) * 2:
-                before = counter.count
-                assert client.get(url).status_code == 200
-                # The second round counts: the first also warms caches.
-                queries[label] = counter.count - before
-            get = lambda p: client.get(p).status_code  # noqa: E731
-            drawn = time_requests(get, path, requests)
-            # The same with the collector set up as gunicorn.conf.py and the worker do.
-            defaults = gc.get_threshold()
-            settle_collector()
-            settled = time_requests(get, path, requests)
-            # The week unchanged since it was last drawn: the region is served again.
-            stack.app.extensions["rendered_weeks"] = RenderedWeeks(16 * 1024 * 1024)
-            served_again = time_requests(get, path, requests)
-            gc.unfreeze()
-            gc.set_threshold(*defaults)
+            weeks = {f"{events // 10} events": small_week, f"{events} events": path}
+            queries = _queries_per_week(client, counter, weeks)
+            in_process = _time_in_process(stack, client, path, requests)
             size = len(client.get(path).data)
-        over_http = {}
-        # gunicorn reads gunicorn.conf.py from the project root: the production settings.
-        for label, keep in (("drawn each time", "0"), ("unchanged week served again", None)):
-            stack.env.pop("WEEK_CACHE_BYTES", None)
-            if keep is not None:
-                stack.env["WEEK_CACHE_BYTES"] = keep
-            stack.start_web(stack.web_workers, stack.web_threads)
-            over_http[f"gunicorn (gunicorn.conf.py), {label}"] = time_requests(
-                lambda p: browser.http.get(browser.url(p), timeout=30).status_code, path, requests
-            )
+        over_http = _time_over_http(stack, browser, path, requests)
+    return _figures(events, requests, in_process, over_http, queries, size)
+
+
+def _queries_per_week(client, counter: QueryCounter, weeks: dict[str, str]) -> dict[str, int]:
+    """SQL statements each week's page costs; the second round counts, the first warms caches."""
+    queries = {}
+    for label, url in list(weeks.items()) * 2:
+        before = counter.count
+        assert client.get(url).status_code == 200
+        queries[label] = counter.count - before
+    return queries
+
+
+def _time_in_process(stack: Stack, client, path: str, requests: int) -> dict[str, list[float]]:
+    """The week through the test client: drawn, drawn with the collector settled, served again."""
+    get = lambda p: client.get(p).status_code  # noqa: E731
+    drawn = time_requests(get, path, requests)
+    # The same with the collector set up as gunicorn.conf.py and the worker do.
+    defaults = gc.get_threshold()
+    settle_collector()
+    settled = time_requests(get, path, requests)
+    # The week unchanged since it was last drawn: the region is served again.
+    stack.app.extensions["rendered_weeks"] = RenderedWeeks(16 * 1024 * 1024)
+    served_again = time_requests(get, path, requests)
+    gc.unfreeze()
+    gc.set_threshold(*defaults)
+    return {
+        "drawn each time": drawn,
+        f"drawn each time {SETTLED}": settled,
+        f"unchanged week served again {SETTLED}": served_again,
+    }
+
+
+def _time_over_http(
+    stack: Stack, browser: PortalUser, path: str, requests: int
+) -> dict[str, list[float]]:
+    """The week through gunicorn, which reads gunicorn.conf.py: the production settings."""
+    over_http = {}
+    for label, keep in (("drawn each time", "0"), ("unchanged week served again", None)):
         stack.env.pop("WEEK_CACHE_BYTES", None)
-    return _figures(
-        events,
-        requests,
-        {
-            "drawn each time": drawn,
-            f"drawn each time {SETTLED}": settled,
-            f"unchanged week served again {SETTLED}": served_again,
-        },
-        over_http,
-        queries,
-        size,
-    )
+        if keep is not None:
+            stack.env["WEEK_CACHE_BYTES"] = keep
+        stack.start_web(stack.web_workers, stack.web_threads)
+        over_http[f"gunicorn (gunicorn.conf.py), {label}"] = time_requests(
+            lambda p: browser.http.get(browser.url(p), timeout=30).status_code, path, requests
+        )
+    stack.env.pop("WEEK_CACHE_BYTES", None)
+    return over_http
 
 
 def _figures(events, requests, in_process, over_http, queries, size) -> list[figures.Figure]:
