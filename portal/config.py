@@ -126,6 +126,9 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str = "inst
         "RQ_QUEUE": env.get("RQ_QUEUE", "coordinoter"),
         # SQL errors are logged without their parameters: they hold names, notes, NDIS numbers.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # werkzeug's password hash (auth/accounts.py). Not read from the environment: nothing
+        # in production should weaken it; the test suite alone sets a cheap one.
+        "PASSWORD_HASH_METHOD": "scrypt",
         # Rendered week regions each web process keeps (calendar/week_cache.py); 0: none.
         "WEEK_CACHE_BYTES": int(env.get("WEEK_CACHE_BYTES", 16 * 1024 * 1024)),
         **_web_settings(env, mode),

@@ -97,6 +97,7 @@ def base_config(database_url: str, redis_url: str) -> dict:
         # Tests pull at once after every notification; tests/google/test_bursts.py turns the
         # burst deferral on with a real worker and scheduler.
         "GOOGLE_BURST_GAP": 0,
+        "PASSWORD_HASH_METHOD": factories.HASH_METHOD,
     }
 
 

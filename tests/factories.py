@@ -12,8 +12,11 @@ from portal.models import Business, Event, Participant, User
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
-# Hashing is slow on purpose; tests reuse one hash.
-_PASSWORD_HASH = generate_password_hash(PASSWORD)
+# scrypt takes about 0.1 s a check on purpose; the suite logs in hundreds of times, so its
+# apps hash cheaply (tests/auth/test_accounts.py checks production's method), and tests reuse
+# one hash.
+HASH_METHOD = "pbkdf2:sha256:1000"
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method=HASH_METHOD)
 
 
 def make_business(name: str = "Bright Path Coordination") -> Business:

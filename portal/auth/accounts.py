@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -9,9 +12,6 @@ from portal.auth.passwords import password_problem
 from portal.auth.sessions import end_all_sessions
 from portal.extensions import db
 from portal.models import Business, User
-
-# A real hash to compare against when the email is unknown, so timing does not reveal accounts.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def normalise_email(email: str) -> str:
@@ -52,7 +52,7 @@ def hash_allowed_password(password: str) -> str:
     problem = password_problem(password)
     if problem:
         raise PasswordNotAllowed(problem)
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def set_password(user: User, password: str) -> None:
@@ -65,7 +65,13 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user whose email and password match, else None (deactivated: None too)."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     matches = check_password_hash(user.password_hash, password)
     return user if matches and user.is_active else None
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """A real hash to check when the email is unknown, so timing does not reveal accounts."""
+    return generate_password_hash("not-a-real-password", method=method)

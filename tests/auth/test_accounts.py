@@ -2,6 +2,8 @@
 
 from sqlalchemy import select
 
+from portal.auth.accounts import authenticate
+from portal.config import load_config
 from portal.extensions import db
 from portal.models import Business, User
 from tests import factories
@@ -27,8 +29,20 @@ def test_signup_creates_a_business_and_its_admin_and_logs_in(client):
     assert user.email == "casey@example.com"
     assert user.is_admin and user.time_zone == "Australia/Brisbane"
     assert user.business.name == "Bright Path Coordination"
-    assert user.password_hash.startswith(("scrypt:", "argon2"))
+    assert user.password_hash.startswith(factories.HASH_METHOD + "$")
     assert client.get("/calendar").status_code == 200
+
+
+def test_the_portal_hashes_passwords_with_scrypt_whatever_the_environment_says(app, client):
+    config = load_config({"COORDINOTER_ENV": "test", "PASSWORD_HASH_METHOD": "plain"})
+    assert config["PASSWORD_HASH_METHOD"] == "scrypt"
+    # With the portal's own method, a sign-up stores scrypt and its password logs in again.
+    app.config["PASSWORD_HASH_METHOD"] = config["PASSWORD_HASH_METHOD"]
+    assert client.post("/signup", data=signup_form()).status_code == 302
+    assert db.session.scalar(select(User.password_hash)).startswith("scrypt:32768:8:1$")
+    client.post("/logout")
+    assert authenticate("casey@example.com", "a long enough password") is not None
+    assert authenticate("nobody@example.com", "a long enough password") is None
 
 
 def test_signup_with_bad_input_is_a_400_with_the_form_and_saves_nothing(client):

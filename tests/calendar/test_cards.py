@@ -9,7 +9,7 @@ from portal.calendar.recurrence import Window, expand
 from portal.calendar.week_links import WeekLinks
 from tests import factories
 from tests.calendar.pages import HTMX, grid_items
-from tests.calendar.test_recurrence_routes import MONDAY_NINE, weekly
+from tests.calendar.recurrence_support import MONDAY_NINE, weekly
 
 
 def test_a_card_holds_what_the_grid_and_agenda_show(app, coordinator):

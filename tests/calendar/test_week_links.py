@@ -9,7 +9,7 @@ from flask import url_for
 from portal.calendar.recurrence import Window, expand
 from portal.calendar.week_links import WeekLinks
 from tests import factories
-from tests.calendar.test_recurrence_routes import MONDAY_NINE, weekly
+from tests.calendar.recurrence_support import MONDAY_NINE, weekly
 
 
 def test_every_kind_of_link_matches_url_for(app, coordinator):

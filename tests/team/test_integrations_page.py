@@ -81,7 +81,8 @@ def test_the_page_costs_the_same_queries_for_twelve_coordinators_as_for_three(ap
     for member in (team.coordinator, team.colleague):
         connect(member, channel_expires_in=timedelta(days=3))
     admin.get("/team/integrations")
-    db.session.commit()  # both counts start from the same forgotten rows (the test shares the session)
+    # Both counts start from the same forgotten rows: the test shares the requests' session.
+    db.session.commit()
     with recorded_statements() as few:
         assert admin.get("/team/integrations").status_code == 200
     business = db.session.get(User, team.admin.id).business
