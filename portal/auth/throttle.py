@@ -67,6 +67,13 @@ def wait_words(seconds: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
+def too_many(page: str, seconds: int) -> Response:
+    """A throttled request's answer: its page, 429, Retry-After in whole seconds."""
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def throttled_page(template: str, form_class: type) -> Callable[[RequestLimit], Response]:
     """An on_breach answer: the form's page, 429, saying how long to wait."""
 
@@ -74,11 +81,8 @@ def throttled_page(template: str, form_class: type) -> Callable[[RequestLimit], 
         seconds = retry_after(limit)
         form = form_class()
         form.email.data = request.form.get("email", "")[:254]
-        response = make_response(
-            render_template(template, form=form, throttled=wait_words(seconds)), 429
-        )
-        response.headers["Retry-After"] = str(seconds)
-        return response
+        page = render_template(template, form=form, throttled=wait_words(seconds))
+        return too_many(page, seconds)
 
     return answer
 

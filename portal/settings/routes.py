@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.accounts import PasswordNotAllowed
 from portal.auth.sessions import start_session
-from portal.auth.throttle import password_change_limits, wait_words
+from portal.auth.throttle import password_change_limits, too_many, wait_words
 from portal.extensions import db
 from portal.settings.forms import PasswordForm, ProfileForm
 from portal.settings.operations import SettingsError, change_password, update_profile
@@ -46,9 +46,7 @@ def _too_many_tries(seconds: int) -> Response:
     form = PasswordForm(formdata=None)
     form.current_password.errors = [f"Too many failed tries. Try again in {wait_words(seconds)}."]
     page, _ = _page(_profile_form(), form)
-    response = make_response(page, 429)
-    response.headers["Retry-After"] = str(seconds)
-    return response
+    return too_many(page, seconds)
 
 
 @bp.post("/password")

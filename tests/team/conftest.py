@@ -9,7 +9,7 @@ from flask import g
 from flask.testing import FlaskClient
 
 from portal.extensions import db
-from portal.models import User
+from portal.models import GoogleConnection, User
 from tests import factories
 
 
@@ -74,3 +74,18 @@ def log_in(app, user: User, password: str = factories.PASSWORD) -> MemberClient:
     answer = client.post("/login", data={"email": user.email, "password": password})
     assert answer.status_code == 302, answer.text
     return client
+
+
+def google_connection(user: User, **fields) -> GoogleConnection:
+    """A connected Google connection row for a member (not added to the session)."""
+    given = {"state": "connected"} | fields
+    return GoogleConnection(
+        user_id=user.id,
+        business_id=user.business_id,
+        google_sub=f"sub-{user.id}",
+        google_email=f"user{user.id}@gmail.com",
+        calendar_id=f"user{user.id}@gmail.com",
+        access_token_enc="x",
+        refresh_token_enc="y",
+        **given,
+    )

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.models import GoogleConnection, SyncLog
 from portal.team.operations import invite_member
 from tests import factories
-from tests.team.conftest import Team, sign_in
+from tests.team.conftest import Team, google_connection, sign_in
 
 ROLES = ("anonymous", "coordinator", "admin", "outsider")
 # The endpoints served elsewhere: static files (Flask's), and the Google webhook, which is
@@ -54,7 +54,7 @@ def world(team: Team) -> dict:
     participant = factories.make_participant(team.admin.business_id)
     invite = invite_member(team.admin, "invited@example.com")
     for user in (team.coordinator, team.admin, team.outsider):
-        db.session.add(_connection(user))
+        db.session.add(google_connection(user))
     db.session.flush()
     own = db.session.query(GoogleConnection).filter_by(user_id=team.coordinator.id).one()
     conflict = SyncLog(
@@ -71,19 +71,6 @@ def world(team: Team) -> dict:
         "log_id": conflict.id,
         "token": invite.token,
     }
-
-
-def _connection(user) -> GoogleConnection:
-    return GoogleConnection(
-        user_id=user.id,
-        business_id=user.business_id,
-        state="connected",
-        google_sub=f"sub-{user.id}",
-        google_email=f"user{user.id}@gmail.com",
-        calendar_id=f"user{user.id}@gmail.com",
-        access_token_enc="x",
-        refresh_token_enc="y",
-    )
 
 
 def _cases() -> list[tuple[str, str, str]]:

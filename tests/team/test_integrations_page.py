@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 
 from portal.extensions import db
-from portal.models import GoogleConnection, User, WatchChannel
+from portal.models import User, WatchChannel
 from portal.models.types import utcnow
 from tests import factories
 from tests.support.sql import recorded_statements
-from tests.team.conftest import Team, log_in
+from tests.team.conftest import Team, google_connection, log_in
 
 
 @pytest.fixture
@@ -22,17 +22,7 @@ def config_overrides() -> dict:
 
 def connect(user: User, channel_expires_in: timedelta | None = None, **fields) -> None:
     """Give a member a connection and, when asked, a channel expiring after the given time."""
-    given = {"state": "connected", "last_sync_at": utcnow()} | fields
-    connection = GoogleConnection(
-        user_id=user.id,
-        business_id=user.business_id,
-        google_sub=f"sub-{user.id}",
-        google_email=f"user{user.id}@gmail.com",
-        calendar_id=f"user{user.id}@gmail.com",
-        access_token_enc="x",
-        refresh_token_enc="y",
-        **given,
-    )
+    connection = google_connection(user, **({"last_sync_at": utcnow()} | fields))
     db.session.add(connection)
     db.session.flush()
     if channel_expires_in is not None:

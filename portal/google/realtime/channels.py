@@ -99,11 +99,7 @@ def live_channels(connection_id: int) -> list[WatchChannel]:
     """Channels of a connection that are open and not yet expired, newest first."""
     stmt = (
         select(WatchChannel)
-        .where(
-            WatchChannel.connection_id == connection_id,
-            WatchChannel.stopped_at.is_(None),
-            WatchChannel.expires_at > utcnow(),
-        )
+        .where(WatchChannel.connection_id == connection_id, *_open_now())
         .order_by(WatchChannel.created_at.desc())
     )
     return list(db.session.scalars(stmt))
@@ -114,11 +110,14 @@ def connections_listening(connection_ids: list[int]) -> set[int]:
     if not connection_ids:
         return set()
     stmt = select(WatchChannel.connection_id).where(
-        WatchChannel.connection_id.in_(connection_ids),
-        WatchChannel.stopped_at.is_(None),
-        WatchChannel.expires_at > utcnow(),
+        WatchChannel.connection_id.in_(connection_ids), *_open_now()
     )
     return set(db.session.scalars(stmt.distinct()))
+
+
+def _open_now() -> tuple:
+    """The conditions of a channel that is open and not yet expired."""
+    return (WatchChannel.stopped_at.is_(None), WatchChannel.expires_at > utcnow())
 
 
 def prepare_channel(connection: GoogleConnection) -> tuple[WatchChannel, str]:
